@@ -1,0 +1,61 @@
+# The two commands: `make run` (demo on SQLite, no services) and `make test`
+# (the whole suite on PostgreSQL + Redis). See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+TEST_SETTINGS := portal.settings.test
+
+help:
+	@echo "make run    - set up and serve the demo portal on http://127.0.0.1:8000 (SQLite)"
+	@echo "make test   - set up and run the whole suite on PostgreSQL and Redis"
+	@echo "make bench  - run the benchmarks and write bench/results.json"
+	@echo "make lock   - recompile requirements.lock from requirements.in"
+
+$(STAMP): requirements.lock
+	@PYBIN="$$(.ci/find-python)" || exit 1; \
+	  if [ ! -x $(PY) ]; then echo "Creating $(VENV) with $$PYBIN"; "$$PYBIN" -m venv $(VENV); fi
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -c "import django, celery, allauth, weasyprint, pysam" 
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+messages: venv
+	DJANGO_SETTINGS_MODULE=portal.settings.local $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+run: venv messages
+	mkdir -p var/mail
+	DJANGO_SETTINGS_MODULE=portal.settings.local $(PY) manage.py migrate --noinput -v 0
+	DJANGO_SETTINGS_MODULE=portal.settings.local $(PY) manage.py seed_demo
+	@echo ""
+	@echo "  Portal:  http://127.0.0.1:8000/   (Spanish: http://127.0.0.1:8000/es/)"
+	@echo "  E-mails are written to var/mail/ (one file per message)."
+	@echo ""
+	DJANGO_SETTINGS_MODULE=portal.settings.local $(PY) manage.py runserver 127.0.0.1:8000
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: venv node_modules/.installed messages
+	@.ci/browser.sh
+	@.ci/services.sh
+	$(MAKE) --no-print-directory lint
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(PY) manage.py makemigrations --check --dry-run -v 1
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(VENV)/bin/bandit -q -r portal participants results -lll -x '*/tests/*'
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: venv
+	@.ci/services.sh
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(PY) bench/run.py
+
+lock: venv
+	$(VENV)/bin/pip-compile -q --strip-extras --no-header --allow-unsafe -o requirements.lock requirements.in
+
+.PHONY: help venv messages run lint test bench lock

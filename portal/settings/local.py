@@ -1,0 +1,13 @@
+"""`make run`: SQLite, eager Celery, e-mail printed to the console. Never for real data."""
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR
+
+DEBUG = True
+SECRET_KEY = SECRET_KEY or "local-development-only-not-secret"
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
+CELERY_TASK_ALWAYS_EAGER = True
+# Serve static files straight from the source folders (no collectstatic needed).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

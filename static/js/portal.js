@@ -1,0 +1,12 @@
+// Progressive enhancement only: every page works without JavaScript.
+// A second click on a submit button does nothing (the server also refuses
+// duplicates; this just spares people on slow phones the confusion).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form.dataset.submitted === "1") {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.submitted = "1";
+  window.setTimeout(() => { form.dataset.submitted = ""; }, 8000);
+});

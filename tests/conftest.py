@@ -1,0 +1,41 @@
+"""Fixtures shared by the whole suite: personas, a real Celery worker."""
+
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+
+from portal.celery import app as celery_app
+
+
+@pytest.fixture
+def real_worker(transactional_db, settings) -> Iterator[object]:
+    """A real Celery worker thread consuming this run's queue on Redis.
+
+    Tasks are sent through the broker (not run eagerly), so a test that uses it
+    proves the task was serialised, delivered, executed and acknowledged.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    celery_app.conf.task_always_eager = False
+    try:
+        with start_worker(
+            celery_app,
+            pool="solo",
+            perform_ping_check=False,
+            shutdown_timeout=30,
+            queues=[settings.CELERY_TASK_DEFAULT_QUEUE],
+        ) as worker:
+            yield worker
+    finally:
+        celery_app.conf.task_always_eager = True
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    yield
+    from django.core.cache import cache
+
+    if "locmem" not in settings.CACHES["default"]["BACKEND"].lower():
+        cache.clear()
