@@ -58,4 +58,15 @@ bench: venv
 lock: venv
 	$(VENV)/bin/pip-compile -q --strip-extras --no-header --allow-unsafe -o requirements.lock requirements.in
 
-.PHONY: help venv messages run lint test bench lock
+.PHONY: help venv messages run lint test bench lock backup restore load
+
+backup: venv
+	$(PY) manage.py backup_database $(if $(OUTPUT),--output $(OUTPUT),)
+
+restore: venv
+	@test -n "$(BACKUP)" -a -n "$(INTO)" || { echo "usage: make restore BACKUP=var/backups/portal-….dump INTO=new_database_name"; exit 2; }
+	$(PY) manage.py restore_database $(BACKUP) --into $(INTO)
+
+load: venv
+	@.ci/services.sh
+	$(PY) bench/load/run_load.py

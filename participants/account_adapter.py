@@ -1,16 +1,29 @@
 """Every allauth customisation lives here (house style: one adapter module)."""
 
+import datetime as dt
 import unicodedata
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+
+SCREENER_SESSION_KEY = "screener"
+
+
+def screener_passed_at(request: HttpRequest) -> dt.datetime | None:
+    data = request.session.get(SCREENER_SESSION_KEY) or {}
+    if not data.get("eligible"):
+        return None
+    return dt.datetime.fromisoformat(data["at"])
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    def is_open_for_signup(self, request) -> bool:
-        # Participants sign up; staff are invited by an administrator.
-        return True
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        # Volunteers sign up after passing the eligibility screener; staff are
+        # invited by an administrator and never sign themselves up.
+        return screener_passed_at(request) is not None
 
     def clean_email(self, email: str) -> str:
         email = unicodedata.normalize("NFKC", email).strip()
@@ -21,3 +34,34 @@ class AccountAdapter(DefaultAccountAdapter):
                 _("Please use an e-mail address with plain letters (a to z), digits and symbols.")
             )
         return super().clean_email(email.lower())
+
+    def save_user(self, request, user, form, commit=True):
+        from participants.enrollment import participant_create
+
+        user = super().save_user(request, user, form, commit=commit)
+        if commit:
+            # The screener flag stays in the session until the e-mail is verified:
+            # allauth asks is_open_for_signup() again at the end of the sign-up flow.
+            participant_create(user=user, screener_passed_at=screener_passed_at(request))
+        return user
+
+    def confirm_email(self, request, email_address):
+        from participants.enrollment import participant_email_verified
+
+        confirmed = super().confirm_email(request, email_address)
+        if confirmed:
+            participant_email_verified(user=email_address.user)
+        return confirmed
+
+    def get_login_redirect_url(self, request):
+        if request.user.is_staff:
+            try:
+                return reverse("staff:dashboard")
+            except NoReverseMatch:
+                pass
+        return reverse("participants:home")
+
+
+def user_display(user) -> str:
+    """How allauth names a user in its pages and e-mails: their address, never an id."""
+    return user.email

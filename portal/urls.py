@@ -11,6 +11,12 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
+    # Staff area: every route is behind the staff middleware (MFA, location, quotas).
+    path("staff/consent/", include("participants.consent.staff_urls")),
+    path("staff/surveys/", include("participants.surveys.staff_urls")),
+    path("staff/results/", include("results.staff_urls")),
+    path("staff/", include("portal.staff.urls")),
+    path("me/results/", include("results.urls")),
     path("", include("participants.urls")),
     prefix_default_language=False,
 )

@@ -39,3 +39,37 @@ def _clear_cache() -> Iterator[None]:
 
     if "locmem" not in settings.CACHES["default"]["BACKEND"].lower():
         cache.clear()
+
+
+# --- the three standing personas -------------------------------------------------
+@pytest.fixture
+def participant(db):
+    """A participant of site A, eligible, with a complete profile."""
+    from tests.factories import ParticipantFactory
+
+    return ParticipantFactory(user__email="participant@example.org")
+
+
+@pytest.fixture
+def outsider(db):
+    """Another participant (site B): every one of their objects is foreign to `participant`."""
+    from tests.factories import ParticipantFactory, SiteFactory
+
+    return ParticipantFactory(
+        user__email="outsider@example.org",
+        site=SiteFactory(code="site-b", state="CA"),
+        legal_first_name="Omar",
+        legal_last_name="Haddad",
+    )
+
+
+@pytest.fixture
+def participant_client(client, participant):
+    client.force_login(participant.user)
+    return client
+
+
+@pytest.fixture
+def outsider_client(client, outsider):
+    client.force_login(outsider.user)
+    return client

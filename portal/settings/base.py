@@ -41,8 +41,13 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "pgtrigger",
+    "pghistory",
     "portal",
     "participants",
+    "participants.consent",
+    "participants.surveys",
+    "participants.dashboards",
     "results",
 ]
 
@@ -59,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "portal.staff_security.StaffSecurityMiddleware",
     "portal.middleware.NoStoreForAuthenticatedMiddleware",
 ]
 
@@ -87,7 +93,8 @@ TEMPLATES = [
 # --- data -------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
@@ -125,6 +132,7 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
+    "portal.passwords.Argon2idHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
@@ -145,6 +153,7 @@ ACCOUNT_ADAPTER = "participants.account_adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_USER_DISPLAY = "participants.account_adapter.user_display"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
@@ -170,7 +179,7 @@ USERSESSIONS_TRACK_ACTIVITY = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 60 * 60
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CSRF_COOKIE_HTTPONLY = True
 
 # --- email ------------------------------------------------------------------
@@ -233,8 +242,43 @@ LOGGING = {
     "formatters": {"json": {"()": "portal.logging.JsonFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
+
+# --- field encryption (django-fernet-encrypted-fields) ---------------------------
+# Keys derive from SECRET_KEY (+ SECRET_KEY_FALLBACKS for rotation) and these salts;
+# the first salt encrypts, all of them decrypt.
+SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS", default=["portal-identifying-fields-v1"])
 
 # --- program ------------------------------------------------------------------
 PORTAL_NAME = "Cohort Portal"
+# Reminder e-mails for an unfinished step: at most one per this many days.
+REMINDER_INTERVAL_DAYS = 7
+
+# --- staff security (issue 8; docs/staff-security.md) ------------------------------
+# Countries staff may work from without a travel exception (US and its territories).
+STAFF_ALLOWED_COUNTRIES = env.list(
+    "STAFF_ALLOWED_COUNTRIES", default=["US", "PR", "GU", "VI", "AS", "MP", "UM"]
+)
+# Loopback/private client addresses count as "here" only when this is on (local, tests).
+STAFF_ALLOW_PRIVATE_NETWORKS = env.bool("STAFF_ALLOW_PRIVATE_NETWORKS", default=False)
+STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=15 * 60)
+STAFF_SESSION_ABSOLUTE_SECONDS = env.int("STAFF_SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
+# Distinct participants one staff member may open per hour before being stopped.
+STAFF_RECORD_VIEW_QUOTA_PER_HOUR = env.int("STAFF_RECORD_VIEW_QUOTA_PER_HOUR", default=50)
+STAFF_EXPORT_MAX_ROWS = env.int("STAFF_EXPORT_MAX_ROWS", default=1000)
+STAFF_TRAVEL_MAX_DAYS = env.int("STAFF_TRAVEL_MAX_DAYS", default=30)
+# Counts from 1 to this number are never shown or exported ("<20").
+STAFF_SMALL_CELL_MAX = 19
+# Program goals, as a share of enrolled participants (percent).
+DASHBOARD_DIVERSITY_GOALS = {"ubr": 50, "age_65_plus": 20, "spanish": 25}
+
+# --- periodic work (celery beat) --------------------------------------------------
+CELERY_BEAT_SCHEDULE = {
+    "step-reminders": {"task": "participants.tasks.send_step_reminders", "schedule": 24 * 60 * 60},
+    "outbox": {"task": "portal.tasks.dispatch_outbox", "schedule": 60},
+}

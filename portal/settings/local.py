@@ -11,3 +11,5 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Serve static files straight from the source folders (no collectstatic needed).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+CELERY_BROKER_URL = "memory://localhost/"
+STAFF_ALLOW_PRIVATE_NETWORKS = True  # the demo runs on 127.0.0.1

@@ -1,3 +1,4 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -12,12 +13,14 @@ class Command(BaseCommand):
             "--participants",
             type=int,
             default=0,
-            help="Also create this many synthetic participants (bulk).",
+            help="Also bulk-create this many synthetic participants (PostgreSQL only).",
         )
 
     def handle(self, *args, **options):
         with transaction.atomic():
             logins = seed_demo()
-        self.stdout.write("Demo log-ins (password, then the page to start from):")
+        if options["participants"]:
+            call_command("seed_participants", participants=options["participants"])
+        self.stdout.write("Demo log-ins (e-mail, password, who):")
         for email, password, what in logins:
-            self.stdout.write(f"  {email:<32} {password:<24} {what}")
+            self.stdout.write(f"  {email:<28} {password:<26} {what}")

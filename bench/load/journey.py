@@ -1,0 +1,186 @@
+"""A volunteer's whole enrollment over HTTP, as the load test drives it.
+
+Plain HTML forms are filled the way a person would: hidden fields kept, the first
+real answer chosen, survey answers made valid from the survey's own definition
+(so the script follows the same branching and validation as the server).
+"""
+
+import re
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin
+
+from participants.surveys.definition import PREFER_NOT_TO_ANSWER, load_core_definitions
+
+BASICS = load_core_definitions()["the_basics"]
+PASSWORD = "a-Long-pass-123"  # noqa: S105 - synthetic load-test volunteers
+
+
+class FormParser(HTMLParser):
+    """Collects the forms of a page: action, hidden/visible inputs, options."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict] = []
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.forms.append(
+                {
+                    "action": a.get("action", ""),
+                    "method": a.get("method", "get"),
+                    "inputs": [],
+                    "selects": {},
+                }
+            )
+        elif not self.forms:
+            return
+        elif tag in {"input", "textarea", "button"}:
+            self.forms[-1]["inputs"].append({"tag": tag, **a})
+        elif tag == "select":
+            self._select = a.get("name")
+            self.forms[-1]["selects"][self._select] = []
+        elif tag == "option" and self._select:
+            self.forms[-1]["selects"][self._select].append(a.get("value", ""))
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+
+
+def main_form(html: str) -> dict:
+    parser = FormParser()
+    parser.feed(html)
+    forms = [
+        f
+        for f in parser.forms
+        if f["method"].lower() == "post"
+        and "set_language" not in f["action"]
+        and "setlang" not in f["action"]
+        and "logout" not in f["action"]
+    ]
+    return forms[-1]
+
+
+def hidden_fields(form: dict) -> dict[str, str]:
+    return {
+        i["name"]: i.get("value", "")
+        for i in form["inputs"]
+        if i.get("type") == "hidden" and i.get("name")
+    }
+
+
+def survey_answers(form: dict) -> dict[str, object]:
+    """Valid answers for the items on this page, from the definition."""
+    names = {i.get("name") for i in form["inputs"]} | set(form["selects"])
+    data: dict[str, object] = {}
+    for item in BASICS.items:
+        code = item.code
+        if code not in names and f"{code}__year" not in names:
+            continue
+        options = [o.code for o in item.options if o.code != PREFER_NOT_TO_ANSWER]
+        validation = item.validation or {}
+        if item.type == "single_choice" and options:
+            data[code] = options[0]
+        elif item.type == "multiple_choice" and options:
+            data[code] = [options[0]]
+        elif item.type in {"integer", "decimal", "scale"}:
+            data[code] = str(
+                validation.get("min", 1)
+                if item.type != "scale"
+                else (item.scale or {}).get("min", 1)
+            )
+        elif item.type == "year":
+            data[code] = "1960"
+        elif item.type == "date":
+            data.update({f"{code}__year": "1960", f"{code}__month": "1", f"{code}__day": "15"})
+        elif item.type == "free_text":
+            data[code] = "ok"
+    return data
+
+
+class Journey:
+    """One volunteer. `client` is anything with get/post(url, data) -> (status, url, text)."""
+
+    def __init__(self, client, base: str, email: str, mail_dir: Path) -> None:
+        self.client, self.base, self.email, self.mail_dir = client, base, email, mail_dir
+
+    def _submit(self, url: str, extra: dict, *, name: str) -> tuple[int, str, str]:
+        _, final, html = self.client.get(url, name=name)
+        form = main_form(html)
+        target = urljoin(final, form["action"] or final)
+        return self.client.post(target, {**hidden_fields(form), **extra}, name=name)
+
+    def verification_code(self, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        pattern = re.compile(
+            rf"To: {re.escape(self.email)}.*?^\s*([A-Z0-9]{{4}}-[A-Z0-9]{{4}})\s*$", re.S | re.M
+        )
+        while time.monotonic() < deadline:
+            for path in sorted(self.mail_dir.glob("*.log"), reverse=True)[:400]:
+                match = pattern.search(path.read_text(errors="replace"))
+                if match:
+                    return match.group(1)
+            time.sleep(0.5)
+        raise TimeoutError(f"no verification e-mail for {self.email}")
+
+    def run(self) -> None:
+        b = self.base
+        self._submit(
+            b + "/join/",
+            {"is_adult": "yes", "us_state": "TX", "can_consent": "yes"},
+            name="screener",
+        )
+        _, url, _ = self._submit(
+            b + "/accounts/signup/",
+            {"email": self.email, "password1": PASSWORD, "password2": PASSWORD},
+            name="signup",
+        )
+        assert url.endswith("/accounts/confirm-email/"), url
+        _, url, _ = self._submit(
+            b + "/accounts/confirm-email/", {"code": self.verification_code()}, name="verify"
+        )
+        assert url.endswith("/me/"), url
+        self._submit(
+            b + "/me/profile/",
+            {
+                "legal_first_name": "Load",
+                "legal_last_name": "Tester",
+                "date_of_birth": "1955-05-05",
+                "address_line1": "1 Main St",
+                "city": "Austin",
+                "us_state": "TX",
+                "postal_code": "78701",
+                "preferred_language": "en",
+                "contact_email": "on",
+            },
+            name="profile",
+        )
+        from participants.consent.comprehension import comprehension_questions
+
+        answers = {q.code: q.correct for q in comprehension_questions("en")}
+        self._submit(b + "/me/consent/questions/", answers, name="comprehension")
+        for code in ("primary", "ehr"):
+            _, url, _ = self._submit(
+                b + f"/me/consent/{code}/",
+                {"decision": "agree", "typed_name": "Load Tester"},
+                name=f"consent-{code}",
+            )
+        _, url, html = self._submit(b + "/me/surveys/the_basics/", {}, name="survey-start")
+        for _ in range(40):
+            if "/review/" in url:
+                break
+            form = main_form(html)
+            data = {**hidden_fields(form), **survey_answers(form), "action": "continue"}
+            _, url, html = self.client.post(
+                urljoin(url, form["action"] or url), data, name="survey-page"
+            )
+        assert "/review/" in url, url
+        form = main_form(html)
+        _, url, _ = self.client.post(
+            urljoin(url, form["action"] or url), hidden_fields(form), name="survey-submit"
+        )
+        assert "/done/" in url, url

@@ -1,0 +1,25 @@
+"""Settings for benchmarks: the test settings on a database of their own, production hashing."""
+
+from portal.settings.test import *  # noqa: F403
+from portal.settings.test import DATABASES
+
+DATABASES = {"default": {**DATABASES["default"], "NAME": "portal_bench", "CONN_MAX_AGE": 60}}
+# Measure what production pays per sign-up (Argon2), not the tests' MD5.
+PASSWORD_HASHERS = ["portal.passwords.Argon2idHasher"]
+ACCOUNT_RATE_LIMITS = False
+DEBUG = False
+
+# The load test reads verification codes from files, as a person reads their inbox.
+import os  # noqa: E402
+
+if os.environ.get("BENCH_EMAIL_DIR"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["BENCH_EMAIL_DIR"]
+
+# Web processes only queue tasks (PDFs, e-mails) as in production, where workers run
+# elsewhere; the queue is purged by the benchmarks that use it.
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_DEFAULT_QUEUE = "bench"
+
+# One cache namespace shared by every gunicorn worker (sessions are cached there).
+CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": "bench"}}  # noqa: F405

@@ -1,0 +1,28 @@
+"""The signed copy of a consent record as a tagged PDF (PDF/UA-1), in the language signed."""
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from participants.consent.models import ConsentRecord
+from participants.consent.rendering import render_consent_text
+
+
+def consent_pdf_bytes(record: ConsentRecord) -> bytes:
+    from weasyprint import HTML  # heavy import: only in the worker
+
+    version = record.version
+    with translation.override(record.language):
+        rendered = render_consent_text(version.text(record.language))
+        html = render_to_string(
+            "participants/consent/pdf.html",
+            {
+                "record": record,
+                "version": version,
+                "form_title": rendered.title or version.form.title(record.language),
+                "body": rendered.body,
+                "decision_label": record.get_decision_display(),
+                "participant_id": record.participant.participant_id,
+                "language": record.language,
+            },
+        )
+    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")

@@ -1,0 +1,52 @@
+"""What the consent area adds to /me/: re-consent banners and a "My documents" section."""
+
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from participants.consent.models import GIVING, Decision
+from participants.consent.selectors import consents_needing_renewal, current_records
+from participants.journey import has_reached
+from participants.models import JourneyState, Participant
+
+
+def consent_home_panel(request, participant: Participant) -> dict:
+    if participant.state == JourneyState.WITHDRAWN:
+        return {}
+    language = "es" if (get_language() or "en")[:2] == "es" else "en"
+    banners = []
+    for renewal in consents_needing_renewal(participant):
+        title = renewal.form.title(language)
+        if renewal.reason == "expired":
+            text = _("Your permission “%(title)s” has ended. You can sign it again.")
+        else:
+            text = _(
+                "“%(title)s” has changed. Please read what is new and sign again. "
+                "Until you do, your earlier choice stands."
+            )
+        banners.append(
+            {
+                "text": text % {"title": title},
+                "url": reverse("participants:consent_form", args=[renewal.form.code]),
+                "action": _("Review the changes"),
+            }
+        )
+    records = current_records(participant)
+    primary = records.get("primary")
+    gror = records.get("gror")
+    context = {
+        "consent_panel": {
+            "has_records": bool(records),
+            "show_gror": primary is not None
+            and primary.decision == Decision.AGREE
+            and has_reached(participant, JourneyState.CONSENTED),
+            "gror_decision": gror.get_decision_display() if gror else "",
+            "gror_chosen": gror is not None and gror.decision != Decision.WITHDRAWN,
+            "gror_withdrawable": gror is not None and gror.decision in GIVING,
+        }
+    }
+    return {
+        "banners": banners,
+        "sections": ["participants/consent/home_section.html"],
+        "context": context,
+    }

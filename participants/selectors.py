@@ -1,0 +1,107 @@
+"""Reads shared by participant views."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from participants.journey import has_reached
+from participants.models import JourneyState, Participant
+
+S = JourneyState
+
+
+def participant_for_user(user) -> Participant:
+    """The logged-in user's own participant record, or 404 (staff have none)."""
+    try:
+        return Participant.objects.select_related("user").get(user=user)
+    except Participant.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def participant_required(view):
+    """Logged in and a participant: sets `request.participant`, else 404."""
+
+    @login_required
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        request.participant = participant_for_user(request.user)
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+@dataclass(frozen=True)
+class Step:
+    code: str
+    label: str
+    done: bool
+    done_at: object
+    url: str | None
+
+
+def _url(name: str, *args: str) -> str | None:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def journey_steps(participant: Participant) -> list[Step]:
+    reached = {t.to_state: t.created for t in participant.transitions.all()}
+    steps = [
+        Step("account", _("Create your account"), True, participant.created, None),
+        Step(
+            "eligible",
+            _("Check that you can join"),
+            has_reached(participant, S.ELIGIBLE),
+            reached.get(S.ELIGIBLE),
+            _url("participants:screener"),
+        ),
+        Step(
+            "profile",
+            _("Tell us about yourself"),
+            participant.profile_completed_at is not None,
+            participant.profile_completed_at,
+            _url("participants:profile"),
+        ),
+        Step(
+            "consent",
+            _("Understand and sign the consent"),
+            has_reached(participant, S.CONSENTED),
+            reached.get(S.CONSENTED),
+            _url("participants:consent_start"),
+        ),
+        Step(
+            "ehr",
+            _("Share your health records"),
+            has_reached(participant, S.EHR_AUTHORIZED),
+            reached.get(S.EHR_AUTHORIZED),
+            _url("participants:consent_form", "ehr"),
+        ),
+        Step(
+            "basics",
+            _("Answer “The Basics” survey"),
+            has_reached(participant, S.BASICS_DONE),
+            reached.get(S.BASICS_DONE),
+            _url("participants:survey", "the_basics"),
+        ),
+        Step(
+            "core",
+            _("Answer the other core surveys"),
+            has_reached(participant, S.CORE),
+            reached.get(S.CORE),
+            _url("participants:surveys"),
+        ),
+    ]
+    return steps
+
+
+def next_step(steps: list[Step]) -> Step | None:
+    for step in steps:
+        if not step.done:
+            return step
+    return None

@@ -1,0 +1,44 @@
+"""Thin tasks: take ids, re-read, call a service. Idempotent; acks late (see settings)."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from participants.models import Participant
+
+
+@shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+def send_participant_email(participant_pk: int, template: str, context: dict) -> bool:
+    from participants.notifications import build_participant_email, should_send
+
+    participant = Participant.objects.select_related("user").filter(pk=participant_pk).first()
+    if participant is None or not should_send(participant, template):
+        return False
+    build_participant_email(participant=participant, template=template, context=context).send()
+    return True
+
+
+@shared_task
+def send_step_reminders() -> int:
+    from participants.notifications import REMINDER_STEPS, reminder_claim, reminders_due
+
+    now = timezone.now()
+    sent = 0
+    for pk in reminders_due(now=now):
+        if not reminder_claim(participant_pk=pk, now=now):
+            continue
+        participant = Participant.objects.get(pk=pk)
+        step = REMINDER_STEPS.get(participant.state)
+        if step and send_participant_email(pk, "reminder", {"step": step}):
+            sent += 1
+    return sent
+
+
+@shared_task
+def erase_identifying_data(participant_pk: int) -> bool:
+    from participants.enrollment import participant_erase_identifying_data
+
+    participant = Participant.objects.filter(pk=participant_pk).first()
+    if participant is None:
+        return False
+    participant_erase_identifying_data(participant=participant)
+    return True

@@ -1,0 +1,192 @@
+"""Staff pages: support look-up, staff accounts, travel exceptions.
+
+Every view checks its own permission; the middleware has already checked the
+location, MFA and session age. Objects outside the user's scope are 404.
+"""
+
+import time
+
+from allauth.account.decorators import reauthentication_required
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_http_methods
+
+from participants.models import Participant, User
+from portal.access_log import access_record
+from portal.models import TravelException
+from portal.staff import services
+from portal.staff.forms import DeactivateForm, InviteForm, LookupForm, RolesForm, TravelForm
+from portal.staff.roles import ROLE_LABELS
+
+# A stated reason opens one participant for this long.
+REASON_SECONDS = 15 * 60
+_REASONS_KEY = "staff_lookup_reasons"
+
+
+def _require(request: HttpRequest, perm: str) -> None:
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+# --- support ------------------------------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def support_lookup(request: HttpRequest) -> HttpResponse:
+    _require(request, "portal.support_lookup")
+    form = LookupForm(request.POST or None, initial={"participant_id": request.GET.get("id", "")})
+    if request.method == "POST" and form.is_valid():
+        pid = form.cleaned_data["participant_id"]
+        reasons = request.session.get(_REASONS_KEY, {})
+        reasons[pid] = {"reason": form.reason_text(), "at": time.time()}
+        request.session[_REASONS_KEY] = reasons
+        return redirect("staff:participant", participant_id=pid)
+    return render(request, "staff/lookup.html", {"form": form})
+
+
+@login_required
+def participant_detail(request: HttpRequest, participant_id: str) -> HttpResponse:
+    """One participant of the staff member's own site; another site's is a 404."""
+    _require(request, "portal.support_lookup")
+    site = services.staff_site(request.user)
+    if site is None:
+        raise Http404
+    participant = get_object_or_404(
+        Participant.objects.select_related("site"), participant_id=participant_id, site=site
+    )
+    stated = request.session.get(_REASONS_KEY, {}).get(participant_id)
+    if not stated or time.time() - stated["at"] > REASON_SECONDS:
+        messages.info(request, "State why you need this record first.")
+        return redirect(f"{reverse('staff:support_lookup')}?{urlencode({'id': participant_id})}")
+    access_record(
+        staff=request.user,
+        participant=participant,
+        what="support.profile",
+        reason=stated["reason"],
+        request=request,
+    )
+    return render(request, "staff/participant.html", {"p": participant})
+
+
+# --- staff accounts (administrators) -------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+@reauthentication_required(allow_get=True)
+def staff_list(request: HttpRequest) -> HttpResponse:
+    _require(request, "portal.manage_staff")
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_invite(
+                actor=request.user,
+                email=form.cleaned_data["email"],
+                site=form.cleaned_data["site"],
+                roles=form.cleaned_data["roles"],
+            )
+        except ValidationError as exc:
+            form.add_error("email", exc)
+        else:
+            messages.success(request, "Invitation sent.")
+            return redirect("staff:staff_list")
+    staff = (
+        User.objects.filter(is_staff=True)
+        .prefetch_related("groups")
+        .select_related("staff_profile__site")
+        .order_by("email")
+    )
+    return render(
+        request, "staff/staff_list.html", {"form": form, "staff": staff, "labels": ROLE_LABELS}
+    )
+
+
+def _staff_user(user_id: int) -> User:
+    return get_object_or_404(User, pk=user_id, is_staff=True)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@reauthentication_required(allow_get=True)
+def staff_roles(request: HttpRequest, user_id: int) -> HttpResponse:
+    _require(request, "portal.manage_staff")
+    member = _staff_user(user_id)
+    form = RolesForm(
+        request.POST or None, initial={"roles": list(member.groups.values_list("name", flat=True))}
+    )
+    deactivate = DeactivateForm(prefix="off")
+    if request.method == "POST" and form.is_valid():
+        services.staff_roles_set(actor=request.user, user=member, roles=form.cleaned_data["roles"])
+        messages.success(request, "Roles saved.")
+        return redirect("staff:staff_list")
+    return render(
+        request,
+        "staff/staff_roles.html",
+        {"member": member, "form": form, "deactivate": deactivate},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@reauthentication_required(allow_get=True)
+def staff_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+    _require(request, "portal.manage_staff")
+    member = _staff_user(user_id)
+    form = DeactivateForm(request.POST or None, prefix="off")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_deactivate(
+                actor=request.user, user=member, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Account deactivated; its sessions have ended.")
+            return redirect("staff:staff_list")
+    return render(
+        request,
+        "staff/staff_roles.html",
+        {"member": member, "form": RolesForm(), "deactivate": form},
+    )
+
+
+# --- travel exceptions ------------------------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def travel(request: HttpRequest) -> HttpResponse:
+    form = TravelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.travel_request(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Request sent to the administrators.")
+            return redirect("staff:travel")
+    mine = TravelException.objects.filter(user=request.user)
+    pending = []
+    if request.user.has_perm("portal.approve_travel"):
+        pending = (
+            TravelException.objects.filter(approved_by__isnull=True)
+            .exclude(user=request.user)
+            .select_related("user")
+        )
+    return render(request, "staff/travel.html", {"form": form, "mine": mine, "pending": pending})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@reauthentication_required(allow_get=True)
+def travel_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, "portal.approve_travel")
+    # Someone else's pending request; one's own is not offered (and the service refuses it).
+    request_ = get_object_or_404(
+        TravelException.objects.exclude(user=request.user).select_related("user"), pk=pk
+    )
+    if request.method == "POST":
+        services.travel_approve(actor=request.user, travel=request_)
+        messages.success(request, "Travel exception approved.")
+        return redirect("staff:travel")
+    return render(request, "staff/travel_approve.html", {"t": request_})

@@ -1,0 +1,252 @@
+"""Staff request security: location (R11), MFA required (R1), idle/absolute timeouts (R6).
+
+One middleware, placed after allauth's, guards every `/staff/` path (in every
+language prefix) and every request made by a staff account. Participants are
+never located or refused here.
+"""
+
+import ipaddress
+import logging
+import re
+import time
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from portal.audit import audit_record
+
+logger = logging.getLogger(__name__)
+
+# 28 CFR 202.601: China (with Hong Kong and Macau), Cuba, Iran, North Korea, Russia,
+# Venezuela. Refused always, whatever travel exception exists.
+COUNTRIES_OF_CONCERN = frozenset({"CN", "HK", "MO", "CU", "IR", "KP", "RU", "VE"})
+LOCAL = "LOCAL"
+UNKNOWN = ""
+ADMINISTRATOR_GROUP = "administrator"
+
+
+# --- where the request comes from ------------------------------------------------------
+@cache
+def _networks(spec: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(ipaddress.ip_network(item.strip(), strict=False) for item in spec if item.strip())
+
+
+def _parse_ip(value: str | None) -> Any:
+    try:
+        return ipaddress.ip_address((value or "").strip())
+    except ValueError:
+        return None
+
+
+def _is_trusted_proxy(ip: Any) -> bool:
+    return any(ip in net for net in _networks(tuple(settings.TRUSTED_PROXIES)))
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address. X-Forwarded-For counts only when REMOTE_ADDR is a trusted proxy.
+
+    Walks X-Forwarded-For from the right (the entries our proxies appended) and
+    returns the first address that is not one of our proxies; anything further
+    left was written by the client and could be forged.
+    """
+    remote = _parse_ip(request.META.get("REMOTE_ADDR"))
+    if remote is None:
+        return None
+    if not _is_trusted_proxy(remote):
+        return str(remote)
+    hops = [h for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        ip = _parse_ip(hop)
+        if ip is None:
+            return None  # a malformed hop: refuse to guess
+        if not _is_trusted_proxy(ip):
+            return str(ip)
+    return str(remote)
+
+
+@cache
+def _geoip() -> Any:
+    from geoip2fast import GeoIP2Fast
+
+    return GeoIP2Fast()
+
+
+def country_for_ip(ip: str | None) -> str:
+    """ISO country code, LOCAL for loopback/private addresses, "" when unknown."""
+    parsed = _parse_ip(ip)
+    if parsed is None:
+        return UNKNOWN
+    if parsed.is_private or parsed.is_loopback or parsed.is_link_local:
+        return LOCAL
+    result = _geoip().lookup(str(parsed))
+    if getattr(result, "is_private", False):
+        return LOCAL
+    code = (getattr(result, "country_code", "") or "").upper()
+    return code if re.fullmatch(r"[A-Z]{2}", code) else UNKNOWN
+
+
+def location_decision(*, user: Any, country: str) -> tuple[bool, str]:
+    """(allowed, reason) for a staff request from `country`."""
+    if country == LOCAL:
+        return (bool(settings.STAFF_ALLOW_PRIVATE_NETWORKS), "private_network")
+    if country == UNKNOWN:
+        return (False, "unknown_location")
+    if country in COUNTRIES_OF_CONCERN:
+        return (False, "country_of_concern")
+    if country in settings.STAFF_ALLOWED_COUNTRIES:
+        return (True, "allowed_country")
+    if user is not None and user.is_authenticated:
+        from portal.models import TravelException
+
+        today = timezone.now().date()
+        covered = TravelException.objects.filter(
+            user=user,
+            country=country,
+            approved_by__isnull=False,
+            starts_on__lte=today,
+            ends_on__gte=today,
+        ).exists()
+        if covered:
+            return (True, "travel_exception")
+    return (False, "abroad")
+
+
+# --- alerts --------------------------------------------------------------------------------
+def staff_alert_admins(*, subject: str, body: str) -> None:
+    """E-mails every active administrator once the current transaction commits."""
+    from participants.models import User
+
+    def send() -> None:
+        recipients = list(
+            User.objects.filter(groups__name=ADMINISTRATOR_GROUP, is_active=True)
+            .values_list("email", flat=True)
+            .distinct()
+        )
+        if recipients:
+            send_mail(f"[staff alert] {subject}", body, None, recipients, fail_silently=False)
+        else:
+            logger.warning("staff alert with no administrator to receive it: %s", subject)
+
+    transaction.on_commit(send)
+
+
+def _refuse(request: HttpRequest, *, user: Any, ip: str | None, country: str, why: str):
+    actor = user if user is not None and user.is_authenticated else None
+    with transaction.atomic():
+        audit_record(
+            action="staff.location_refused",
+            actor=actor,
+            data={"ip": ip or "", "country": country, "reason": why, "path": request.path[:200]},
+        )
+        staff_alert_admins(
+            subject=f"staff access refused ({why})",
+            body=(
+                f"A request was refused: reason {why}, country {country or 'unknown'}, "
+                f"address {ip or 'unknown'}, user id {getattr(actor, 'pk', None) or '-'}, "
+                f"path {request.path[:200]}.\nSee the audit log (staff.location_refused)."
+            ),
+        )
+    return render(request, "staff/refused.html", {"reason": why, "country": country}, status=403)
+
+
+# --- the middleware --------------------------------------------------------------------------
+def _strip_language(path: str) -> str:
+    for code, _name in settings.LANGUAGES:
+        prefix = f"/{code}/"
+        if path.startswith(prefix):
+            return path[len(prefix) - 1 :]
+    return path
+
+
+def is_staff_path(path: str) -> bool:
+    return _strip_language(path).startswith("/staff/")
+
+
+# Reachable by a staff account that has no second factor yet: the MFA set-up pages,
+# re-authentication (allauth asks for it before activating TOTP), logout, static files.
+_MFA_SETUP_PREFIXES = ("/accounts/2fa/", "/accounts/reauthenticate/", "/accounts/logout/")
+_ALWAYS_OPEN = ("/static/", "/healthz", "/i18n/setlang/")
+
+
+class StaffQuotaExceeded(PermissionDenied):
+    """Raised by `access_record` when a staff member reached the hourly record-view quota."""
+
+
+def has_mfa(user: Any) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(
+        user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+    ).exists()
+
+
+class StaffSecurityMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path
+        if path.startswith(_ALWAYS_OPEN):
+            return self.get_response(request)
+        user = getattr(request, "user", None)
+        staff_user = user is not None and user.is_authenticated and user.is_staff
+        staff_path = is_staff_path(path)
+        if not (staff_user or staff_path):
+            return self.get_response(request)
+        if staff_path and not staff_user and user is not None and user.is_authenticated:
+            raise Http404  # a participant: the staff area does not exist for them
+
+        ip = client_ip(request)
+        country = country_for_ip(ip)
+        request.staff_ip, request.staff_country = ip, country
+        allowed, why = location_decision(user=user, country=country)
+        if not allowed:
+            return _refuse(request, user=user, ip=ip, country=country, why=why)
+
+        if staff_user:
+            expired = self._session_expired(request)
+            if expired:
+                logout(request)
+                login = reverse("account_login")
+                return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
+            bare = _strip_language(path)
+            if not bare.startswith(_MFA_SETUP_PREFIXES) and not has_mfa(user):
+                return redirect("mfa_activate_totp")
+        elif staff_path:  # anonymous
+            login = reverse("account_login")
+            return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if isinstance(exception, StaffQuotaExceeded):
+            return render(request, "staff/quota_exceeded.html", status=403)
+        return None
+
+    @staticmethod
+    def _session_expired(request: HttpRequest) -> bool:
+        """Idle and absolute limits, kept in the session (seconds since the epoch)."""
+        now = time.time()
+        session = request.session
+        started = session.get("staff_login_at")
+        last = session.get("staff_last_activity")
+        if started is None:
+            session["staff_login_at"] = started = now
+        if now - started > settings.STAFF_SESSION_ABSOLUTE_SECONDS:
+            return True
+        if last is not None and now - last > settings.STAFF_SESSION_IDLE_SECONDS:
+            return True
+        # Writing the session on every request costs a query; once a minute is enough.
+        if last is None or now - last > 60:
+            session["staff_last_activity"] = now
+        return False

@@ -1,0 +1,213 @@
+"""Disease risk: genotypes at knowledge-base variants -> findings under the ACMG SF rules.
+
+Rules per gene come from the ACMG list's ``variants_to_report`` column:
+``All P and LP`` (dominant: one copy is enough), ``P and LP (2 variants)`` (recessive: homozygous,
+or two different variants — "phase unknown" unless phased on opposite strands), ``All hemi, het,
+homozygous P and LP`` (X-linked: hemizygous in a male), ``p.C282Y homozygotes only`` (HFE) and
+``P and LP (truncating variants only)`` (TTN).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from results import knowledge_base as kb
+from results.clinvar import ClinVarRecord
+from results.vcf_intake import SiteRecord
+
+TRUNCATING_CONSEQUENCES = frozenset(
+    {
+        "nonsense",
+        "frameshift_variant",
+        "stop_gained",
+        "splice_donor_variant",
+        "splice_acceptor_variant",
+    }
+)
+MH_CONDITION = "Malignant hyperthermia susceptibility"
+
+
+@dataclass(frozen=True, slots=True)
+class _Carried:
+    record: ClinVarRecord
+    copies: int
+    haploid: bool
+    strands: frozenset[int] | None  # strand indexes carrying ALT when phased, else None
+    phase_set: int | None
+
+
+def pharmcat_mh_records() -> list[ClinVarRecord]:
+    """RYR1/CACNA1S named alleles from the PharmCAT definitions, as disease-risk variants.
+
+    CPIC lists them as malignant-hyperthermia-susceptibility variants; they are reported under the
+    ACMG dominant rule even when no ClinVar release has been loaded.
+    """
+    out: list[ClinVarRecord] = []
+    for gene in ("RYR1", "CACNA1S"):
+        definition = kb.gene_definitions()[gene]
+        for allele in definition.named_alleles:
+            if allele.reference:
+                continue
+            for index, value in enumerate(allele.alleles):
+                if value is None:
+                    continue
+                locus = definition.loci[index]
+                out.append(
+                    ClinVarRecord(
+                        chrom=locus.chrom,
+                        pos=locus.position,
+                        ref=locus.ref,
+                        alt=value,
+                        gene=gene,
+                        clinvar_id="",
+                        allele_id="",
+                        hgvs=f"{gene}:{allele.name}",
+                        condition=MH_CONDITION,
+                        classification="Pathogenic (CPIC MHS-causative, PharmCAT definition)",
+                        review_status="CPIC guideline",
+                        stars=4,
+                        molecular_consequence=(),
+                    )
+                )
+    return out
+
+
+def knowledge_records(clinvar: Sequence[ClinVarRecord] | None) -> list[ClinVarRecord]:
+    """ClinVar records plus the PharmCAT MH variants not already present in ClinVar."""
+    records = list(clinvar or ())
+    seen = {(r.chrom, r.pos, r.ref, r.alt) for r in records}
+    records += [r for r in pharmcat_mh_records() if (r.chrom, r.pos, r.ref, r.alt) not in seen]
+    return records
+
+
+def _spelled(allele: str, site_ref: str, clinvar_ref: str) -> str:
+    """Respell a VCF allele over the ClinVar REF span (the two may trim indels differently)."""
+    if len(site_ref) > len(clinvar_ref) and allele.endswith(site_ref[len(clinvar_ref) :]):
+        return allele[: len(allele) - (len(site_ref) - len(clinvar_ref))]
+    if len(site_ref) < len(clinvar_ref):
+        return allele + clinvar_ref[len(site_ref) :]
+    return allele
+
+
+def _carried(
+    record: ClinVarRecord, sites: list[SiteRecord], sample_index: int, male: bool
+) -> _Carried | None:
+    for site in sites:
+        if site.ref != record.ref and not (
+            site.ref.startswith(record.ref) or record.ref.startswith(site.ref)
+        ):
+            continue
+        genotype = site.genotypes[sample_index]
+
+        strands = [
+            i
+            for i, a in enumerate(genotype.alleles)
+            if a is not None and _spelled(a, site.ref, record.ref) == record.alt
+        ]
+        if not strands:
+            continue
+        haploid = len(genotype.alleles) == 1 or (
+            male and record.chrom == "chrX" and len(set(genotype.alleles)) == 1
+        )
+        copies = 1 if haploid else len(strands)
+        return _Carried(
+            record,
+            copies,
+            haploid,
+            frozenset(strands) if genotype.phased else None,
+            genotype.phase_set,
+        )
+    return None
+
+
+def _finding(carried: _Carried, zygosity: str, release: str, rule: str) -> dict[str, object]:
+    r = carried.record
+    return {
+        "gene": r.gene,
+        "hgvs": r.hgvs,
+        "variant": f"{r.chrom}:{r.pos}:{r.ref}>{r.alt}",
+        "zygosity": zygosity,
+        "classification": r.classification,
+        "review_status": r.review_status,
+        "stars": r.stars,
+        "condition": r.condition,
+        "clinvar_id": r.clinvar_id or None,
+        "rule": rule,
+        "knowledge_base_release": release,
+    }
+
+
+def find_disease_risk(
+    records: Mapping[tuple[str, int], list[SiteRecord]],
+    knowledge: Sequence[ClinVarRecord],
+    *,
+    sample_index: int = 0,
+    sex: str | None = None,
+    release: str,
+    acmg_version: str = "3.2",
+) -> list[dict[str, object]]:
+    male = sex == "male"
+    genes = kb.acmg_genes(acmg_version)
+    carried_by_gene: dict[str, list[_Carried]] = {}
+    for record in knowledge:
+        carried = _carried(record, records.get((record.chrom, record.pos), []), sample_index, male)
+        if carried is not None:
+            carried_by_gene.setdefault(record.gene, []).append(carried)
+    findings: list[dict[str, object]] = []
+    for gene, carried_list in sorted(carried_by_gene.items()):
+        acmg = genes.get(gene)
+        rule = acmg.variants_to_report if acmg else "All P and LP"
+        for item in carried_list:
+            if rule == "p.C282Y homozygotes only":
+                if _is_c282y(item.record) and item.copies >= 2:
+                    findings.append(_finding(item, "homozygous", release, rule))
+            elif rule == "P and LP (truncating variants only)":
+                if TRUNCATING_CONSEQUENCES & set(item.record.molecular_consequence):
+                    findings.append(_finding(item, _zygosity(item), release, rule))
+            elif rule == "All hemi, het, homozygous P and LP":
+                findings.append(_finding(item, _zygosity(item, male=male), release, rule))
+            elif rule == "P and LP (2 variants)":
+                continue  # handled per gene below
+            else:
+                findings.append(_finding(item, _zygosity(item), release, rule))
+        if rule == "P and LP (2 variants)":
+            findings.extend(_recessive(carried_list, release, rule))
+    return findings
+
+
+def _is_c282y(record: ClinVarRecord) -> bool:
+    text = f"{record.hgvs} {record.condition}"
+    return (
+        "C282Y" in text
+        or "Cys282Tyr" in text
+        or (record.chrom == "chr6" and record.pos == 26092913)
+    )
+
+
+def _zygosity(item: _Carried, *, male: bool = False) -> str:
+    if item.haploid or (male and item.record.chrom == "chrX"):
+        return "hemizygous"
+    return "homozygous" if item.copies >= 2 else "heterozygous"
+
+
+def _recessive(carried: list[_Carried], release: str, rule: str) -> list[dict[str, object]]:
+    homozygous = [c for c in carried if c.copies >= 2]
+    findings = [_finding(c, "homozygous", release, rule) for c in homozygous]
+    hets = [c for c in carried if c.copies == 1]
+    if len(hets) < 2:
+        return findings
+    phased = [c for c in hets if c.strands is not None]
+    if len(phased) == len(hets) and len({c.phase_set for c in hets}) == 1:
+        strands = {next(iter(c.strands)) for c in hets if c.strands}
+        if len(strands) == 1:
+            return findings  # all on one strand (in cis): one functional copy remains
+        zygosity = "compound heterozygous (in trans)"
+    else:
+        zygosity = "compound heterozygous (phase unknown)"
+    findings.extend(_finding(c, zygosity, release, rule) for c in hets)
+    return findings
+
+
+def target_positions(knowledge: Sequence[ClinVarRecord]) -> list[tuple[str, int]]:
+    return [(r.chrom, r.pos) for r in knowledge]

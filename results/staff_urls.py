@@ -1,0 +1,2 @@
+app_name = "staff_results"
+urlpatterns: list = []

@@ -1,0 +1,43 @@
+"""Real 1000 Genomes data: eight single-sample VCFs and the 3,202-sample PGx-positions file."""
+
+from pathlib import Path
+
+import pytest
+
+from results.interpretation import interpret_vcf, interpret_vcf_batch
+
+KGP = Path("/work/shared/data/genetics/1kgp")
+SAMPLES = sorted((KGP / "samples").glob("*.pgx_genes.vcf.gz"))
+
+pytestmark = pytest.mark.skipif(not KGP.exists(), reason="shared 1000 Genomes data not present")
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name.split(".")[0])
+def test_single_sample(path: Path) -> None:
+    # these files list only non-reference sites, so an absent position is reference
+    result = interpret_vcf(path, absent_is_reference=True)
+    assert result["sample"] == path.name.split(".")[0]
+    called = [g for g, c in result["pgx"].items() if c["diplotypes"]]
+    assert len(called) >= 14
+    assert all(c["missing_positions"] == [] for c in result["pgx"].values())
+
+
+def test_na12878_known_calls() -> None:
+    result = interpret_vcf(KGP / "samples/NA12878.pgx_genes.vcf.gz", absent_is_reference=True)
+    # GeT-RM consensus for NA12878: CYP2D6 *3/*4, CYP2C9 *1/*2
+    assert result["pgx"]["CYP2D6"]["diplotypes"] == ["*3/*4"]
+    assert result["pgx"]["CYP2D6"]["phenotype"] == "Poor Metabolizer"
+    assert result["pgx"]["CYP2C9"]["diplotypes"] == ["*1/*2"]
+    assert result["pgx"]["CYP2C9"]["activity_score"] == "1.5"
+
+
+def test_all_3202_samples() -> None:
+    results = interpret_vcf_batch(
+        KGP / "1kgp3202_at_pharmcat_positions.vcf.gz",
+        absent_is_reference=True,
+        with_recommendations=False,
+    )
+    assert len(results) == 3202
+    cyp2c19 = [r["pgx"]["CYP2C19"]["diplotypes"] for r in results.values()]
+    assert sum(1 for d in cyp2c19 if d) > 3100
+    assert sum(1 for d in cyp2c19 if d == ["*1/*1"]) > 500
