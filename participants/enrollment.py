@@ -26,6 +26,7 @@ from participants.models import (
     WithdrawalTier,
 )
 from portal.audit import audit_record
+from portal.outbox import outbox_enqueue
 
 # USPS codes: the 50 states, DC, Puerto Rico and the territories.
 US_STATES = {
@@ -240,10 +241,7 @@ def participant_erase_identifying_data(*, participant: Participant) -> None:
 
 def _queue_erasure(*, participant: Participant, tier: int, actor: User) -> None:
     if tier == WithdrawalTier.DESTROY:
-        from participants.tasks import erase_identifying_data
-
-        pk = participant.pk
-        transaction.on_commit(lambda: erase_identifying_data.delay(pk))
+        outbox_enqueue(task_name="participants.tasks.erase_identifying_data", args=[participant.pk])
 
 
 register_withdrawal_effect(_queue_erasure)

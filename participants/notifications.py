@@ -11,12 +11,12 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from participants.models import JourneyState, Participant
+from portal.outbox import outbox_enqueue
 
 UNSUBSCRIBE_SALT = "participants.unsubscribe"
 # Sent even to a paused or withdrawn participant: they confirm what they asked for.
@@ -76,11 +76,11 @@ def should_send(participant: Participant, template: str) -> bool:
 
 
 def email_participant(*, participant: Participant, template: str, context: dict[str, Any]) -> None:
-    """Queues the e-mail for after the current transaction commits."""
-    from participants.tasks import send_participant_email
-
-    participant_pk = participant.pk
-    transaction.on_commit(lambda: send_participant_email.delay(participant_pk, template, context))
+    """Queues the e-mail through the outbox: it goes out after the transaction commits."""
+    outbox_enqueue(
+        task_name="participants.tasks.send_participant_email",
+        args=[participant.pk, template, context],
+    )
 
 
 # The next step a reminder nudges towards, by journey state.

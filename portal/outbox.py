@@ -45,6 +45,17 @@ def outbox_enqueue(*, task_name: str, args: list) -> OutboxMessage:
     return message
 
 
+def _task(app, name: str):
+    """The registered task; a web process may not have imported the tasks modules yet."""
+    from celery.exceptions import NotRegistered
+
+    try:
+        return app.tasks[name]
+    except NotRegistered:
+        app.loader.import_default_modules()  # runs Django's autodiscovery of tasks.py
+        return app.tasks[name]
+
+
 def _publish(pk: int) -> bool:
     from portal.celery import app
 
@@ -56,7 +67,7 @@ def _publish(pk: int) -> bool:
         )
         if message is None:
             return False
-        task = app.tasks[message.task_name]
+        task = _task(app, message.task_name)
         if app.conf.task_always_eager:
             # `make run` and most tests: no broker; run it here, after the commit.
             OutboxMessage.objects.filter(pk=pk).update(published_at=timezone.now(), attempts=1)

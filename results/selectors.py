@@ -1,0 +1,168 @@
+"""Reads shared by the results views, the /me/ panel and the staff pages."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from participants.models import Participant
+from results.models import (
+    CounsellingContact,
+    RecontactTask,
+    Report,
+    ReportState,
+    ReportType,
+    Sample,
+)
+from results.services import preference_for, results_allowed
+
+S = ReportState
+SHOWN = (S.RELEASED, S.VIEWED)
+
+
+class ReportGone(Http404):
+    """The participant's own report, no longer shown (gror withdrawn, withdrawn, opted out)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def report_for_owner(participant: Participant, pk: int) -> Report:
+    """The participant's own report if they may see it now.
+
+    Someone else's id is a plain 404 (its existence stays hidden); their own report that
+    is hidden now raises ReportGone (also a 404) so the page can say why.
+    """
+    report = (
+        Report.objects.select_related("participant", "interpretation", "release")
+        .filter(pk=pk, participant=participant)
+        .first()
+    )
+    if report is None:
+        raise Http404
+    if not results_allowed(participant) or report.state == S.WITHHELD:
+        raise ReportGone("gror")
+    if report.state == S.SUPERSEDED:
+        raise ReportGone("superseded")
+    if report.state not in SHOWN:
+        raise Http404
+    if not preference_for(participant).wants(report.report_type):
+        raise ReportGone("opted_out")
+    return report
+
+
+def latest_shown(participant: Participant, report_type: str) -> Report | None:
+    return (
+        Report.objects.filter(participant=participant, report_type=report_type, state__in=SHOWN)
+        .order_by("-version")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class TrackerRow:
+    report_type: str
+    label: str
+    status: str  # choose | declined | waiting_sample | preparing | counsellor | ready
+    text: str
+    report_id: int | None
+
+
+STATUS_TEXT = {
+    "choose": _("You have not chosen yet whether to see this result."),
+    "declined": _("You chose not to see this result. You can change your mind at any time."),
+    "waiting_sample": _("Waiting for your sample."),
+    "preparing": _("Being prepared. We will e-mail you when it is ready."),
+    "counsellor": _(
+        "This result needs a conversation with a genetic counsellor. "
+        "A counsellor will contact you; you can also call us."
+    ),
+    "ready": _("Ready to read."),
+}
+
+
+def results_tracker(participant: Participant) -> dict:
+    """What the /me/ panel and /me/results/ show, in plain words. 4 queries."""
+    allowed = results_allowed(participant)  # 1 query (the gror record)
+    preference = preference_for(participant)  # 1 query
+    has_sample = (
+        Sample.objects.filter(participant=participant)
+        .exclude(state=Sample.State.CANCELLED)
+        .exists()
+    )  # 1 query
+    latest: dict[str, Report] = {}
+    for report in (
+        Report.objects.filter(participant=participant)
+        .exclude(state__in=[S.SUPERSEDED, S.WITHHELD])
+        .order_by("report_type", "-version")
+    ):  # 1 query
+        latest.setdefault(report.report_type, report)
+    rows = []
+    for report_type, label in ReportType.choices:
+        choice = getattr(preference, report_type)
+        report = latest.get(report_type)
+        report_id = None
+        if choice == "no":
+            status = "declined"
+        elif choice == "later":
+            status = "choose"
+        elif report is None:
+            status = "preparing" if has_sample else "waiting_sample"
+        elif report.state in SHOWN:
+            status, report_id = "ready", report.pk
+        elif report.state in (S.NEEDS_REVIEW, S.REVIEWED):
+            status = "counsellor"
+        else:
+            status = "preparing"
+        rows.append(TrackerRow(report_type, label, status, STATUS_TEXT[status], report_id))
+    return {"allowed": allowed, "rows": rows, "preference": preference}
+
+
+# ------------------------------------------------------------------------- staff
+def review_queue(user) -> QuerySet[Report]:
+    """Reports for this counsellor (assigned to them or to nobody) and reviewed reports
+    someone else may release."""
+    reviewing = Q(state=S.NEEDS_REVIEW) & (
+        Q(assigned_counsellor=user) | Q(assigned_counsellor__isnull=True)
+    )
+    releasing = Q(state=S.REVIEWED) & ~Q(reviewed_by=user)
+    mine = Q()
+    if user.has_perm("results.review_report"):
+        mine |= reviewing
+    if user.has_perm("results.release_report"):
+        mine |= releasing
+    if not mine:
+        return Report.objects.none()
+    return (
+        Report.objects.filter(mine)
+        .select_related("participant", "assigned_counsellor", "reviewed_by")
+        .order_by("created", "pk")
+    )
+
+
+def staff_report(pk: int) -> Report:
+    try:
+        return Report.objects.select_related(
+            "participant",
+            "interpretation",
+            "release",
+            "assigned_counsellor",
+            "reviewed_by",
+            "released_by",
+        ).get(pk=pk)
+    except Report.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def contacts_for(report: Report) -> list[CounsellingContact]:
+    return list(report.contacts.select_related("counsellor"))
+
+
+def open_recontacts() -> QuerySet[RecontactTask]:
+    return (
+        RecontactTask.objects.filter(state=RecontactTask.State.OPEN)
+        .select_related("participant", "report", "previous_report", "assigned_to")
+        .order_by("created", "pk")
+    )

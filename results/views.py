@@ -1,0 +1,145 @@
+"""Participant pages under /me/results/: tracker, choices, report page, PDFs."""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from participants.models import JourneyState
+from participants.selectors import participant_required
+from results.documents import document_bytes, document_render, report_context
+from results.forms import ResultsPreferenceForm
+from results.models import ReportDocument, ReportType
+from results.reports import render_report_html
+from results.selectors import ReportGone, latest_shown, report_for_owner, results_tracker
+from results.services import preference_for, report_view_record, results_preference_set
+
+
+def _language() -> str:
+    return "es" if (get_language() or "en")[:2] == "es" else "en"
+
+
+def _gone(request: HttpRequest, reason: str) -> HttpResponse:
+    return render(request, "results/gone.html", {"reason": reason}, status=404)
+
+
+def _owned(request: HttpRequest, pk: int):
+    """The report, or a response explaining why it is not shown (always a 404)."""
+    try:
+        return report_for_owner(request.participant, pk), None
+    except ReportGone as gone:
+        if gone.reason == "superseded":
+            return None, _superseded(request, pk)
+        return None, _gone(request, gone.reason)
+
+
+def _superseded(request: HttpRequest, pk: int) -> HttpResponse:
+    from results.models import Report
+
+    report_type = (
+        Report.objects.filter(pk=pk, participant=request.participant)
+        .values_list("report_type", flat=True)
+        .first()
+    )
+    newer = latest_shown(request.participant, report_type) if report_type else None
+    if newer is not None and newer.pk != pk:
+        return redirect("results:report", pk=newer.pk)
+    return _gone(request, "superseded")
+
+
+@participant_required
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    if request.participant.state == JourneyState.WITHDRAWN:
+        return redirect("participants:home")
+    return render(
+        request, "results/overview.html", {"results_panel": results_tracker(request.participant)}
+    )
+
+
+@participant_required
+@require_http_methods(["GET", "POST"])
+def choices(request: HttpRequest) -> HttpResponse:
+    participant = request.participant
+    if participant.state == JourneyState.WITHDRAWN:
+        return redirect("participants:home")
+    preference = preference_for(participant)
+    initial = {t: getattr(preference, t) for t in ReportType.values}
+    form = ResultsPreferenceForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        results_preference_set(participant=participant, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Your choices are saved. You can change them at any time."))
+        return redirect("results:overview")
+    tracker = results_tracker(participant)
+    return render(request, "results/choices.html", {"form": form, "allowed": tracker["allowed"]})
+
+
+@participant_required
+@require_GET
+def report_page(request: HttpRequest, pk: int) -> HttpResponse:
+    report, refused = _owned(request, pk)
+    if refused is not None:
+        return refused
+    language = _language()
+    body = render_report_html(report_context(report, language=language))
+    report_view_record(
+        report=report, participant=request.participant, fmt="html", language=language
+    )
+    return render(
+        request,
+        "results/report.html",
+        {"report": report, "report_body": body, "letters": report.requires_review},
+    )
+
+
+def _pdf_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    report, refused = _owned(request, pk)
+    if refused is not None:
+        return refused
+    if kind != ReportDocument.Kind.REPORT and not report.requires_review:
+        raise Http404
+    language = _language()
+    document = ReportDocument.objects.filter(report=report, kind=kind, language=language).first()
+    if document is None:
+        # Not rendered yet in this language (the release task renders the participant's
+        # own language first): render once now and keep it.
+        document = document_render(report=report, kind=kind, language=language)
+    view_format = {"report": "pdf"}.get(kind, kind)
+    report_view_record(
+        report=report, participant=request.participant, fmt=view_format, language=language
+    )
+    name = {
+        "report": "report",
+        "family_letter": "family-letter",
+        "clinician_letter": "clinician-letter",
+    }[kind]
+    return _pdf_response(
+        document_bytes(document), f"{report.report_type}-{name}-v{report.version}-{language}.pdf"
+    )
+
+
+@participant_required
+@require_GET
+def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return _download(request, pk, ReportDocument.Kind.REPORT)
+
+
+@participant_required
+@require_GET
+def family_letter(request: HttpRequest, pk: int) -> HttpResponse:
+    return _download(request, pk, ReportDocument.Kind.FAMILY_LETTER)
+
+
+@participant_required
+@require_GET
+def clinician_letter(request: HttpRequest, pk: int) -> HttpResponse:
+    return _download(request, pk, ReportDocument.Kind.CLINICIAN_LETTER)

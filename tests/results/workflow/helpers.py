@@ -1,0 +1,173 @@
+"""Helpers for the results workflow tests: VCF copies, consents, staff, manifests."""
+
+import gzip
+import io
+from pathlib import Path
+
+import pysam
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+KGP = Path("/work/shared/data/genetics/1kgp/samples")
+KGP_SAMPLES = sorted(p.name.split(".")[0] for p in KGP.glob("*.pgx_genes.vcf.gz"))
+# NA10851 and NA19785 carry RYR1 variants the engine reports as disease risk (CPIC MHS).
+POSITIVE = "NA10851"
+NEGATIVE = "NA12878"
+
+
+def renamed_vcf(source_sample: str, new_id: str, directory: Path) -> Path:
+    """A bgzipped, indexed copy of a 1000 Genomes sample whose column is `new_id`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"{new_id}.vcf.gz"
+    if target.exists():
+        return target
+    with gzip.open(KGP / f"{source_sample}.pgx_genes.vcf.gz", "rt") as handle:
+        lines = handle.read().splitlines(keepends=True)
+    out = io.StringIO()
+    for line in lines:
+        if line.startswith("#CHROM"):
+            fields = line.rstrip("\n").split("\t")
+            fields[9] = new_id
+            line = "\t".join(fields) + "\n"
+        out.write(line)
+    plain = directory / f"{new_id}.vcf"
+    plain.write_text(out.getvalue())
+    pysam.tabix_compress(str(plain), str(target), force=True)
+    pysam.tabix_index(str(target), preset="vcf", force=True)
+    plain.unlink()
+    return target
+
+
+def upload(path: Path, name: str | None = None) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name or path.name, path.read_bytes(), "application/gzip")
+
+
+def manifest_csv(rows: list[tuple[str, ...]]) -> bytes:
+    lines = ["research_id,sample_id,vcf,sex"] + [",".join(r) for r in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def give_gror(participant, decision: str = "yes") -> None:
+    # portal.outbox publishes tasks by name (app.tasks[name]): make sure the consent tasks
+    # are registered in this process even when no test imported them yet.
+    import participants.consent.tasks  # noqa: F401
+    from participants.consent.defaults import load_default_consents
+    from participants.consent.models import ConsentRecord, ConsentVersion, VersionStatus
+    from tests.participants.consent.helpers import pass_comprehension, sign
+
+    if not ConsentVersion.objects.filter(status=VersionStatus.PUBLISHED).exists():
+        load_default_consents()
+    versions = {
+        v.form.code: v
+        for v in ConsentVersion.objects.filter(status=VersionStatus.PUBLISHED).select_related(
+            "form"
+        )
+    }
+    if not ConsentRecord.objects.filter(
+        participant=participant, version__form__code="primary"
+    ).exists():
+        pass_comprehension(participant)
+        sign(participant, versions["primary"], typed_name=_legal(participant))
+        participant.refresh_from_db()
+    sign(participant, versions["gror"], decision=decision, typed_name=_legal(participant))
+
+
+def _legal(participant) -> str:
+    return f"{participant.legal_first_name} {participant.legal_last_name}"
+
+
+def withdraw_gror(participant) -> None:
+    from participants.consent.services import consent_withdraw
+
+    consent_withdraw(
+        participant=participant,
+        form_code="gror",
+        typed_name=_legal(participant),
+        language="en",
+        ip_address=None,
+        user_agent="pytest",
+        actor=participant.user,
+    )
+
+
+def make_staff(email: str, *roles: str):
+    """An active staff member with MFA set up and the given roles (group names)."""
+    from allauth.mfa.models import Authenticator
+    from django.contrib.auth.models import Group
+
+    from participants.models import User
+    from portal.staff.roles import roles_setup
+
+    roles_setup()
+    user = User.objects.create_user(
+        email=email, password="a-very-long-staff-password", is_staff=True
+    )
+    for role in roles:
+        user.groups.add(Group.objects.get(name=role))
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    return User.objects.get(pk=user.pk)  # fresh permission cache
+
+
+def ingest(actor, entries, vcf_dir, *, capture):
+    """Uploads a manifest of (participant, source 1kGP sample, new sample id) and runs the
+    queued work (eager Celery) to the end. `capture` is django_capture_on_commit_callbacks."""
+    from results.intake import UploadedFiles, sample_manifest_ingest
+
+    rows, files = [], []
+    for participant, source, sample_id in entries:
+        path = renamed_vcf(source, sample_id, vcf_dir)
+        rows.append((participant.research_id, sample_id, path.name, ""))
+        files.append(upload(path))
+    with capture(execute=True):
+        return sample_manifest_ingest(
+            actor=actor,
+            manifest_bytes=manifest_csv(rows),
+            manifest_name="m.csv",
+            files=UploadedFiles(files),
+        )
+
+
+def make_report(
+    participant,
+    release,
+    *,
+    state="pending",
+    report_type="pgx",
+    positive=False,
+    actor=None,
+    version=1,
+    result=None,
+):
+    """A report row in `state` without running the pipeline (for state-machine tests)."""
+    import uuid
+
+    from results.models import Interpretation, Report, Sample, SampleManifest
+
+    manifest = SampleManifest.objects.create(
+        uploaded_by=actor or participant.user, source="upload", filename="m.csv"
+    )
+    sample = Sample.objects.create(
+        manifest=manifest,
+        participant=participant,
+        sample_id=f"X-{uuid.uuid4().hex[:8]}",
+        manifest_row=2,
+        vcf_name="none.vcf.gz",
+        vcf_sha256="0" * 64,
+        vcf_bytes=1,
+        state="interpreted",
+    )
+    interpretation = Interpretation.objects.create(
+        sample=sample,
+        release=release,
+        state="done",
+        result=result or {"pgx": {}, "disease_risk": [], "traits": {}},
+    )
+    return Report.objects.create(
+        participant=participant,
+        report_type=report_type,
+        version=version,
+        state=state,
+        interpretation=interpretation,
+        release=release,
+        fingerprint=uuid.uuid4().hex,
+        positive=positive,
+    )

@@ -1,0 +1,124 @@
+"""A new knowledge-base release re-interprets every sample; changes make new versions."""
+
+import pytest
+
+from results.clinvar import ClinVarRecord, write_release
+from results.models import Interpretation, RecontactTask, Report, ReportState
+from results.releases import knowledge_base_release_register
+from results.services import (
+    interpretation_claim_batch,
+    reinterpretation_start,
+    results_preference_set,
+)
+from tests.results.workflow.helpers import NEGATIVE, give_gror, ingest
+
+pytestmark = pytest.mark.django_db
+S = ReportState
+
+# NA12878 is homozygous T>C here, inside RYR1: a made-up "pathogenic" record turns the
+# sample's negative disease-risk result positive in the next release.
+RECORD = ClinVarRecord(
+    chrom="chr19",
+    pos=38434174,
+    ref="T",
+    alt="C",
+    gene="RYR1",
+    clinvar_id="999001",
+    allele_id="999001",
+    hgvs="NC_000019.10:g.38434174T>C",
+    condition="Malignant hyperthermia",
+    classification="Pathogenic",
+    review_status="criteria provided, multiple submitters",
+    stars=2,
+    molecular_consequence=("missense_variant",),
+)
+
+
+@pytest.fixture
+def cohort(participant, outsider, kb, data_manager, vcf_dir, django_capture_on_commit_callbacks):
+    for person in (participant, outsider):
+        give_gror(person)
+        results_preference_set(
+            participant=person, actor=person.user, pgx="yes", disease_risk="yes", traits="yes"
+        )
+    ingest(
+        data_manager,
+        [(participant, NEGATIVE, "RE-1"), (outsider, NEGATIVE, "RE-2")],
+        vcf_dir,
+        capture=django_capture_on_commit_callbacks,
+    )
+    assert Report.objects.filter(state=S.RELEASED).count() == 6
+    return participant, outsider
+
+
+def test_new_release_makes_new_versions_only_where_findings_changed(
+    cohort, tmp_path, counsellor, django_capture_on_commit_callbacks
+):
+    participant, _outsider = cohort
+    path = write_release([RECORD], directory=tmp_path, release="2026-01")
+    release, created = knowledge_base_release_register(clinvar_path=path)
+    assert created and release.is_current and release.clinvar_records == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = reinterpretation_start(release=release, batch_size=1)
+    assert queued == 2
+    assert Interpretation.objects.filter(release=release, state="done").count() == 2
+
+    disease = Report.objects.filter(participant=participant, report_type="disease_risk").order_by(
+        "version"
+    )
+    old, new = list(disease)
+    assert (old.version, old.state, old.superseded_by_id) == (1, S.SUPERSEDED, new.pk)
+    assert new.positive and new.state == S.NEEDS_REVIEW and new.release == release
+    # PGx and traits did not change: no new version.
+    assert Report.objects.filter(participant=participant, report_type="pgx").count() == 1
+    assert Report.objects.filter(participant=participant, report_type="traits").count() == 1
+    task = RecontactTask.objects.get(participant=participant)
+    assert task.reason == RecontactTask.Reason.NEW_POSITIVE
+    assert task.details == {"added": [["RYR1", "chr19:38434174:T>C"]]}
+
+    # Running it all again changes nothing: every (sample, release) exists once.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reinterpretation_start(release=release) == 0
+    assert Interpretation.objects.filter(release=release).count() == 2
+    assert Report.objects.filter(participant=participant, report_type="disease_risk").count() == 2
+
+
+def test_positive_to_negative_opens_a_recontact(
+    cohort, tmp_path, django_capture_on_commit_callbacks
+):
+    participant, _ = cohort
+    positive, _ = knowledge_base_release_register(
+        clinvar_path=write_release([RECORD], directory=tmp_path, release="2026-01")
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        reinterpretation_start(release=positive)
+    # The positive was released by two people in real life; here straight to released.
+    Report.objects.filter(participant=participant, report_type="disease_risk", version=2).update(
+        state=S.RELEASED
+    )
+    negative, _ = knowledge_base_release_register(
+        clinvar_path=write_release([], directory=tmp_path, release="2026-02")
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        reinterpretation_start(release=negative)
+    latest = Report.objects.filter(participant=participant, report_type="disease_risk").latest(
+        "version"
+    )
+    assert latest.version == 3 and not latest.positive and latest.state == S.RELEASED
+    reasons = set(
+        RecontactTask.objects.filter(participant=participant).values_list("reason", flat=True)
+    )
+    assert reasons == {"new_positive", "positive_to_negative"}
+
+
+def test_batches_claim_with_a_conditional_update(cohort, tmp_path):
+    release, _ = knowledge_base_release_register(
+        clinvar_path=write_release([], directory=tmp_path, release="2026-03")
+    )
+    reinterpretation_start(release=release)  # rows created; tasks not run (no commit)
+    first = interpretation_claim_batch(release_id=release.pk, size=1, token="task-a")
+    second = interpretation_claim_batch(release_id=release.pk, size=5, token="task-b")
+    assert len(first) == 1 and len(second) == 1 and set(first).isdisjoint(second)
+    assert interpretation_claim_batch(release_id=release.pk, size=5, token="task-c") == []
+    # A redelivered task (same id) takes its own rows back; nobody else can.
+    assert interpretation_claim_batch(release_id=release.pk, size=5, token="task-a") == first
