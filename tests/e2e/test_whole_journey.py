@@ -17,7 +17,6 @@ Space to tick, arrow keys to move inside a radio group, typing, Enter on links a
 
 import io
 import itertools
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,19 +35,14 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a-Long-pass-123"
 VIEWPORTS = {"desktop": (1280, 900), "360": (360, 740)}
-# The (lang, viewport, keyboard-only) runs. Each takes ~60 s (axe-core ~15 s, screenshots
-# ~7 s, the rest is the application: PDFs, interpretation); all four together take ~4.3 min,
-# so the default run is (en, desktop) and (es, 360 px) and the other two combinations run
-# with JOURNEY_ALL_COMBINATIONS=1.
-_ALL = pytest.mark.skipif(
-    not os.environ.get("JOURNEY_ALL_COMBINATIONS"),
-    reason="(en, 360) and (es, desktop) run with JOURNEY_ALL_COMBINATIONS=1 (~2 min more)",
-)
+# The (lang, viewport, keyboard-only) runs: both languages at both widths. Each takes
+# ~60 s (axe-core ~15 s, screenshots ~7 s, the rest is the application: PDFs,
+# interpretation).
 CASES = [
     pytest.param("en", "desktop", True, id="en-desktop-keyboard"),
     pytest.param("es", "360", False, id="es-360"),
-    pytest.param("en", "360", False, id="en-360", marks=_ALL),
-    pytest.param("es", "desktop", False, id="es-desktop", marks=_ALL),
+    pytest.param("en", "360", False, id="en-360"),
+    pytest.param("es", "desktop", False, id="es-desktop"),
 ]
 TEXT = {
     "en": {
