@@ -50,54 +50,39 @@ def _url(name: str, *args: str) -> str | None:
         return None
 
 
+# Steps that are done when the journey reaches a state: (code, label, state, url name, args).
+STATE_STEPS = [
+    ("eligible", _("Check that you can join"), S.ELIGIBLE, "participants:screener", ()),
+    ("consent", _("Understand and sign the consent"), S.CONSENTED,
+     "participants:consent_start", ()),
+    ("ehr", _("Share your health records"), S.EHR_AUTHORIZED, "participants:consent_form",
+     ("ehr",)),
+    ("basics", _("Answer “The Basics” survey"), S.BASICS_DONE, "participants:survey",
+     ("the_basics",)),
+    ("core", _("Answer the other core surveys"), S.CORE, "participants:surveys", ()),
+]  # fmt: skip
+
+
 def journey_steps(participant: Participant) -> list[Step]:
     reached = {t.to_state: t.created for t in participant.transitions.all()}
-    steps = [
-        Step("account", _("Create your account"), True, participant.created, None),
-        Step(
-            "eligible",
-            _("Check that you can join"),
-            has_reached(participant, S.ELIGIBLE),
-            reached.get(S.ELIGIBLE),
-            _url("participants:screener"),
-        ),
-        Step(
-            "profile",
-            _("Tell us about yourself"),
-            participant.profile_completed_at is not None,
-            participant.profile_completed_at,
-            _url("participants:profile"),
-        ),
-        Step(
-            "consent",
-            _("Understand and sign the consent"),
-            has_reached(participant, S.CONSENTED),
-            reached.get(S.CONSENTED),
-            _url("participants:consent_start"),
-        ),
-        Step(
-            "ehr",
-            _("Share your health records"),
-            has_reached(participant, S.EHR_AUTHORIZED),
-            reached.get(S.EHR_AUTHORIZED),
-            _url("participants:consent_form", "ehr"),
-        ),
-        Step(
-            "basics",
-            _("Answer “The Basics” survey"),
-            has_reached(participant, S.BASICS_DONE),
-            reached.get(S.BASICS_DONE),
-            _url("participants:survey", "the_basics"),
-        ),
-        Step(
-            "core",
-            _("Answer the other core surveys"),
-            has_reached(participant, S.CORE),
-            reached.get(S.CORE),
-            _url("participants:surveys"),
-        ),
+    by_state = [
+        Step(code, label, has_reached(participant, state), reached.get(state), _url(name, *args))
+        for code, label, state, name, args in STATE_STEPS
     ]
-    return steps
+    profile = Step(
+        "profile",
+        _("Tell us about yourself"),
+        participant.profile_completed_at is not None,
+        participant.profile_completed_at,
+        _url("participants:profile"),
+    )
+    # The profile comes between eligibility and consent.
+    return [
+        Step("account", _("Create your account"), True, participant.created, None),
+        by_state[0],
+        profile,
+        *by_state[1:],
+    ]
 
 
 def next_step(steps: list[Step]) -> Step | None:

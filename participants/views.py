@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -72,14 +73,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def _profile_initial(participant) -> dict:
     initial = {f: getattr(participant, f) for f in ProfileForm.base_fields}
     if participant.profile_completed_at is None:
-        initial["preferred_language"] = request_language_or(participant)
+        # First time: offer the language they are reading the site in.
+        initial["preferred_language"] = (get_language() or participant.preferred_language)[:2]
     return initial
-
-
-def request_language_or(participant) -> str:
-    from django.utils.translation import get_language
-
-    return (get_language() or participant.preferred_language)[:2]
 
 
 @participant_required
