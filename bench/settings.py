@@ -13,7 +13,7 @@ DEBUG = False
 import os  # noqa: E402
 
 if os.environ.get("BENCH_EMAIL_DIR"):
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = "bench.mailbox.PerRecipientBackend"
     EMAIL_FILE_PATH = os.environ["BENCH_EMAIL_DIR"]
 
 # Web processes only queue tasks (PDFs, e-mails) as in production, where workers run

@@ -1,6 +1,7 @@
 """Consent Markdown → safe HTML. The hash is always of the Markdown source."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import markdown
 import nh3
@@ -25,7 +26,10 @@ def split_title(source: str) -> tuple[str, str]:
     return "", source.strip()
 
 
+@lru_cache(maxsize=64)
 def markdown_to_html(source: str) -> SafeString:
+    """Cached per process: a text's source never changes meaning (published versions
+    are immutable; an edited draft is a new source string)."""
     html = markdown.markdown(source, extensions=["sane_lists"], output_format="html")
     return mark_safe(nh3.clean(html, tags=ALLOWED_TAGS, attributes={}))  # noqa: S308 - nh3-cleaned
 

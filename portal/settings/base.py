@@ -58,12 +58,13 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "portal.middleware.RequestBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "portal.middleware.UserSessionsActivityMiddleware",
     "portal.staff_security.StaffSecurityMiddleware",
     "portal.middleware.NoStoreForAuthenticatedMiddleware",
 ]
@@ -229,7 +230,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 # Must exceed the longest task, or Redis re-delivers a task still running.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# Socket timeouts: a broker that hangs (not refusing, just silent) must not hold a web
+# request; the outbox row stays and is published later.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * 60 * 60,
+    "socket_timeout": 5,
+    "socket_connect_timeout": 5,
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 24 * 60 * 60
@@ -282,3 +289,6 @@ CELERY_BEAT_SCHEDULE = {
     "step-reminders": {"task": "participants.tasks.send_step_reminders", "schedule": 24 * 60 * 60},
     "outbox": {"task": "portal.tasks.dispatch_outbox", "schedule": 60},
 }
+# Participants' session activity (IP, user agent, last seen) is refreshed at most once
+# a minute unless the client changes; staff sessions on every request (portal.middleware).
+USERSESSIONS_REFRESH_SECONDS = 60
