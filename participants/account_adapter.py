@@ -26,14 +26,7 @@ class AccountAdapter(DefaultAccountAdapter):
         return screener_passed_at(request) is not None
 
     def clean_email(self, email: str) -> str:
-        email = unicodedata.normalize("NFKC", email).strip()
-        # Look-alike letters from other scripts (Cyrillic "а" for Latin "a")
-        # would let two people hold addresses that read the same: refuse them.
-        if not email.isascii():
-            raise forms.ValidationError(
-                _("Please use an e-mail address with plain letters (a to z), digits and symbols.")
-            )
-        return super().clean_email(email.lower())
+        return super().clean_email(clean_plain_email(email))
 
     def save_user(self, request, user, form, commit=True):
         from participants.enrollment import participant_create
@@ -60,6 +53,27 @@ class AccountAdapter(DefaultAccountAdapter):
             except NoReverseMatch:
                 pass
         return reverse("participants:home")
+
+
+def clean_plain_email(email: str) -> str:
+    """NFKC, trimmed, lower case; refuses look-alike letters and over-long addresses."""
+    from participants.models import User
+
+    email = unicodedata.normalize("NFKC", email or "").strip()
+    # Look-alike letters from other scripts (Cyrillic "а" for Latin "a")
+    # would let two people hold addresses that read the same: refuse them.
+    if not email.isascii():
+        raise forms.ValidationError(
+            _("Please use an e-mail address with plain letters (a to z), digits and symbols.")
+        )
+    # allauth would cut a longer address to the column's length: a different address.
+    limit = User._meta.get_field("email").max_length
+    if len(email) > limit:
+        raise forms.ValidationError(
+            _("This e-mail address is too long (at most %(max)d characters)."),
+            params={"max": limit},
+        )
+    return email.lower()
 
 
 def user_display(user) -> str:

@@ -19,7 +19,8 @@ def luhn_check_digit(digits: str) -> str:
 
 
 def is_valid_participant_id(value: str) -> bool:
-    if len(value) != 10 or value[0] != "P" or not value[1:].isdigit():
+    # ASCII digits only: str.isdigit() also says yes to "²" or "١", which int() refuses.
+    if len(value) != 10 or value[0] != "P" or not (value.isascii() and value[1:].isdigit()):
         return False
     return luhn_check_digit(value[1:9]) == value[9]
 

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -165,8 +165,9 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not review_queue(request.user).filter(pk=report.pk).exists() and not (
         report.reviewed_by_id == request.user.pk or report.assigned_counsellor_id == request.user.pk
     ):
-        # Not in this person's queue: they have no reason to read it.
-        raise PermissionDenied
+        # Not in this person's queue: they have no reason to read it. A 404, like an id
+        # that does not exist: a 403 would confirm the report is there (R9).
+        raise Http404
     access_record(
         staff=request.user,
         participant=report.participant,

@@ -41,8 +41,28 @@ MAX_POSITION = 2**31 - 2
 REGION_MERGE_GAP = 20_000
 
 
+# A refusal is stored and shown to staff: it echoes at most this much of any one value
+# from the file, and is at most this long.
+MAX_ECHO = 40
+MAX_MESSAGE = 300
+
+
 class VcfIntakeError(Exception):
-    """The uploaded file cannot be interpreted; the message says why, in one line."""
+    """The uploaded file cannot be interpreted; the message says why, in one line.
+
+    Values quoted from the file are cut to MAX_ECHO characters and control characters are
+    written as escapes (a NUL could not even be stored in PostgreSQL).
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(_readable(message))
+
+
+def _readable(message: str) -> str:
+    text = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in str(message))
+    words = [w if len(w) <= MAX_ECHO else w[: MAX_ECHO - 1] + "…" for w in text.split(" ")]
+    text = " ".join(words)
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,11 +216,12 @@ def _parse_genotype(
         if token in (".", ""):
             calls.append(None)
             continue
-        try:
-            index = int(token)
-            calls.append(alleles[index])
-        except (ValueError, IndexError):
-            raise VcfIntakeError(f"invalid genotype {gt!r} at {contig}:{pos}") from None
+        # Plain ASCII digits only: int() would also take "-1" (Python's last allele), "+1",
+        # "1_0", other scripts' digits, or spend its time on a thousand-digit number.
+        plain = token.isascii() and token.isdigit() and len(token) < 7
+        if not plain or int(token) >= len(alleles):
+            raise VcfIntakeError(f"invalid genotype {gt!r} at {contig}:{pos}")
+        calls.append(alleles[int(token)])
     phase_set = None
     if ps_index is not None and ps_index < len(parts) and parts[ps_index] not in (".", ""):
         try:
@@ -274,7 +295,7 @@ def open_vcf(
             index_path = _index(data_path, None)
         samples, uses_chr, build = _check_header(header)
         selected = _select_samples(samples, sample=sample, all_samples=all_samples)
-        return VcfSource(
+        source = VcfSource(
             original_path=source_path,
             path=data_path,
             index_path=index_path,
@@ -284,6 +305,11 @@ def open_vcf(
             header_build=build,
             _tempdir=tempdir,
         )
+        if not source._open_tabix().contigs:
+            # Every call would come out "not determined": a report of nothing.
+            source.close()
+            raise VcfIntakeError("the VCF has no records (header only); nothing to interpret")
+        return source
     except VcfIntakeError:
         shutil.rmtree(tempdir, ignore_errors=True)
         raise
@@ -313,7 +339,8 @@ def _read_header_gzip(path: Path, limits: IntakeLimits) -> list[str]:
     header: list[str] = []
     read = 0
     with gzip.open(path, "rt", encoding="utf-8", errors="strict") as handle:
-        for line in handle:
+        # readline with a limit: one endless "line" must not be read whole into memory.
+        while line := handle.readline(limits.max_header_bytes - read + 1):
             read += len(line)
             if read > limits.max_header_bytes:
                 raise VcfIntakeError("VCF header is larger than the header limit")

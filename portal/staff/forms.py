@@ -3,6 +3,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from participants.account_adapter import clean_plain_email
 from participants.identifiers import is_valid_participant_id
 from portal.models import Site
 from portal.staff.roles import ROLE_LABELS
@@ -42,6 +43,10 @@ class InviteForm(forms.Form):
     roles = forms.MultipleChoiceField(
         choices=list(ROLE_LABELS.items()), widget=forms.CheckboxSelectMultiple
     )
+
+    def clean_email(self) -> str:
+        # The rules of participant sign-up: no look-alike staff account, no cut address.
+        return clean_plain_email(self.cleaned_data["email"])
 
 
 class RolesForm(forms.Form):

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
+from participants.identifiers import is_valid_participant_id
 from participants.models import Participant, User
 from portal.access_log import access_record
 from portal.models import TravelException
@@ -53,8 +54,8 @@ def participant_detail(request: HttpRequest, participant_id: str) -> HttpRespons
     """One participant of the staff member's own site; another site's is a 404."""
     _require(request, "portal.support_lookup")
     site = services.staff_site(request.user)
-    if site is None:
-        raise Http404
+    if site is None or not is_valid_participant_id(participant_id):
+        raise Http404  # a malformed id (even one PostgreSQL cannot hold, like NUL) is not found
     participant = get_object_or_404(
         Participant.objects.select_related("site"), participant_id=participant_id, site=site
     )

@@ -75,32 +75,6 @@ def test_territories_are_eligible(client):
         assert client.session["screener"]["eligible"] is True
 
 
-def test_addresses_differing_only_in_case_are_one_account(client):
-    sign_up(client, "maria@example.org")
-    other = client.__class__()
-    sign_up(other, "MARIA@EXAMPLE.ORG")
-    assert User.objects.count() == 1
-
-
-def test_look_alike_unicode_address_is_refused_with_a_clear_message(client):
-    sign_up(client, "maria@example.org")
-    other = client.__class__()
-    response = sign_up(other, "mаria@example.org")  # Cyrillic "а"
-    assert response.status_code == 200
-    assert 'class="errorlist' in response.content.decode()
-    assert User.objects.count() == 1
-
-
-def test_look_alike_domain_is_refused_by_the_adapter(client):
-    from django import forms
-
-    from participants.account_adapter import AccountAdapter
-
-    with pytest.raises(forms.ValidationError, match="plain letters"):
-        AccountAdapter().clean_email("maria@exаmple.org")
-    assert AccountAdapter().clean_email("  Maria@Example.ORG ") == "maria@example.org"
-
-
 def test_double_submitted_sign_up_makes_one_account_and_one_history_row(client):
     sign_up(client, "twice@example.org")
     client.post(

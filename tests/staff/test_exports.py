@@ -1,4 +1,7 @@
-"""R12/R22: aggregate exports only, suppressed, formula-safe, capped, re-authenticated, logged."""
+"""R12: aggregate exports only, suppressed, capped, re-authenticated, logged.
+
+Formula escaping (R22) is proven in tests/hostile/test_csv_injection.py.
+"""
 
 import csv
 import io
@@ -9,7 +12,7 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from participants.dashboards.disclosure import csv_safe, suppress_matrix
+from participants.dashboards.disclosure import suppress_matrix
 from participants.dashboards.summaries import summaries_rebuild
 from portal.models import AuditEvent
 from tests.factories import ParticipantFactory, SiteFactory
@@ -36,17 +39,6 @@ def test_no_published_cell_from_1_to_19_and_no_lone_hidden_cell(matrix):
             assert sum(v is None for v in column) != 1
 
 
-@given(st.text())
-def test_csv_safe_never_leaves_a_formula(value):
-    safe = csv_safe(value)
-    assert not safe.startswith(("=", "+", "-", "@", "\t", "\r", "\n"))
-
-
-def test_tab_equals_is_escaped_where_defusedcsv_fails():
-    assert csv_safe("\t=1+1") == "'\t=1+1"
-    assert csv_safe('=HYPERLINK("http://evil.example","x")').startswith("'=")
-
-
 def _export(client, **data):
     payload = {"table": "by_site", "rows": 100, "date_from": "", "date_to": "", "site": "",
                "language": ""}  # fmt: skip
@@ -55,35 +47,34 @@ def _export(client, **data):
 
 
 @pytest.fixture
-def evil_site_data(db):
-    site = SiteFactory(code="evil", name='=HYPERLINK("http://evil.example","click")')
+def site_data(db):
+    site = SiteFactory(code="north", name="North Clinic")
     for state in ("consented",) * 25 + ("eligible",) * 3:
         ParticipantFactory(site=site, state=state)
     summaries_rebuild()
     return site
 
 
-def test_export_needs_reauthentication(recruiter, evil_site_data):
+def test_export_needs_reauthentication(recruiter, site_data):
     response = _export(staff_client(recruiter))
     assert response.status_code == 302
     assert reverse("account_reauthenticate") in response["Location"]
 
 
-def test_export_escapes_formulas_suppresses_small_cells_and_is_logged(recruiter, evil_site_data):
+def test_export_suppresses_small_cells_and_is_logged(recruiter, site_data):
     client = reauthenticated(staff_client(recruiter))
     response = _export(client)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    evil_row = next(r for r in rows if "HYPERLINK" in r[0])
-    assert evil_row[0].startswith("'=")
+    assert any(r[0] == "North Clinic" for r in rows)
     for row in rows[1:]:
         for cell in row[1:]:
             assert cell == "<20" or cell == "0" or int(cell) >= 20
     assert AuditEvent.objects.filter(action="staff.export", actor=recruiter).exists()
 
 
-def test_export_of_a_million_rows_is_refused_with_a_clear_message(recruiter, evil_site_data):
+def test_export_of_a_million_rows_is_refused_with_a_clear_message(recruiter, site_data):
     client = reauthenticated(staff_client(recruiter))
     response = _export(client, rows=10**6)
     assert response.status_code == 400
@@ -91,7 +82,7 @@ def test_export_of_a_million_rows_is_refused_with_a_clear_message(recruiter, evi
     assert not AuditEvent.objects.filter(action="staff.export").exists()
 
 
-def test_export_larger_than_asked_is_refused(recruiter, evil_site_data):
+def test_export_larger_than_asked_is_refused(recruiter, site_data):
     client = reauthenticated(staff_client(recruiter))
     response = _export(client, table="funnel", rows=2)
     assert response.status_code == 400

@@ -23,16 +23,6 @@ LIFESTYLE = CORE["lifestyle"]
 HISTORY = CORE["personal_family_history"]
 TODAY = date(2025, 6, 15)
 
-HOSTILE = [
-    "<script>alert(1)</script>",
-    '"><svg onload=alert(1)>',
-    "{{7*7}}",
-    "{% debug %}",
-    "'; DROP TABLE participants; --",
-    "Robert\u202etxt.exe",
-    "José Ñúñez — 😀",
-]
-
 
 def _text(t: str, **extra: Any) -> dict[str, Any]:
     return {"code": "note", "type": "free_text", "text": {"en": t}, **extra}
@@ -88,14 +78,6 @@ def test_typed_value_and_prefer_not_to_answer_together_is_an_error() -> None:
     )
     assert errors["birth_year"].key == "value_and_special"
     assert "«Prefiero no responder»" in errors["birth_year"].message
-
-
-@pytest.mark.parametrize("hostile", HOSTILE)
-def test_free_text_is_stored_exactly_as_typed(hostile: str) -> None:
-    definition = _one_item_survey(_text("Anything?"))
-    cleaned, errors = _validate(definition, "p", {"note": [hostile]})
-    assert errors == {}
-    assert cleaned == {"note": hostile}
 
 
 def test_free_text_loses_only_nuls_and_surrounding_space() -> None:

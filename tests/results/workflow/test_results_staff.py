@@ -123,4 +123,4 @@ def test_queue_shows_only_my_assignments(
         page = client.get(reverse("staff_results:review")).content.decode()
     assert reverse("staff_results:review_detail", args=[mine.pk]) in page
     assert reverse("staff_results:review_detail", args=[theirs.pk]) not in page
-    assert client.get(reverse("staff_results:review_detail", args=[theirs.pk])).status_code == 403
+    assert client.get(reverse("staff_results:review_detail", args=[theirs.pk])).status_code == 404
