@@ -74,7 +74,9 @@ def _publish(pk: int) -> bool:
             transaction.on_commit(lambda: task.apply(args=message.args).get())
             return True
         try:
-            task.apply_async(args=message.args)
+            # No result is ever read from an outbox task; asking for one would make the
+            # publish wait on the result store (the same Redis) when it is down.
+            task.apply_async(args=message.args, ignore_result=True)
         except Exception as exc:  # noqa: BLE001 - broker down: keep the row, retry later
             OutboxMessage.objects.filter(pk=pk).update(
                 attempts=models.F("attempts") + 1, last_error=str(exc)[:500]

@@ -37,8 +37,16 @@ def _clear_cache() -> Iterator[None]:
     yield
     from django.core.cache import cache
 
-    if "locmem" not in settings.CACHES["default"]["BACKEND"].lower():
+    if "locmem" in settings.CACHES["default"]["BACKEND"].lower():
         cache.clear()
+        return
+    # cache.clear() is FLUSHDB: it would wipe other runs sharing this Redis database.
+    # Delete only this run's keys (KEY_PREFIX is random per run, see settings/test.py).
+    client = cache._cache.get_client(write=True)
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 # --- the three standing personas -------------------------------------------------

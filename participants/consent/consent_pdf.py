@@ -1,15 +1,23 @@
 """The signed copy of a consent record as a tagged PDF (PDF/UA-1), in the language signed."""
 
+from collections.abc import Callable
+
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from participants.consent.models import ConsentRecord
 from participants.consent.rendering import render_consent_text
 
+# Called with (record) just before each PDF is rendered. Empty in production; the
+# fault-injection test installs a sleep here to kill a worker mid-render.
+before_render_hooks: list[Callable[..., None]] = []
+
 
 def consent_pdf_bytes(record: ConsentRecord) -> bytes:
     from weasyprint import HTML  # heavy import: only in the worker
 
+    for hook in before_render_hooks:
+        hook(record=record)
     version = record.version
     with translation.override(record.language):
         rendered = render_consent_text(version.text(record.language))

@@ -1,21 +1,57 @@
-"""Real Celery workers: 20 samples end to end, and a worker killed mid-report (R25)."""
+"""Real Celery workers: 20 samples end to end, and a worker killed mid-report (R25).
 
+The kill tests run real processes throughout: a counsellor releases a positive
+disease-risk report in this process (PostgreSQL; the outbox publishes
+`render_report_documents` and the participant's "result ready" e-mail to Redis), a worker
+subprocess (prefork, one child, as in production: `slow_worker.py`) takes the render task
+and stalls at a chosen point, and the test SIGKILLs it there:
+
+- the whole worker (main process and child: the machine or container dies) in the middle
+  of rendering the report's PDF. Tasks acknowledge late (`CELERY_TASK_ACKS_LATE`), so the
+  message is still unacknowledged in Redis; a new worker restores it after the (shortened)
+  visibility timeout;
+- only the pool child (what the OOM killer picks: the process rendering). The main process
+  sees the child die and, with `CELERY_TASK_REJECT_ON_WORKER_LOST`, requeues the message
+  for the new child it starts;
+- the whole worker after the report's PDF was committed (file and ReportDocument row) but
+  before the task made the letters and acknowledged the message: the redelivered task must
+  keep that document and make only the letters.
+
+A positive disease-risk report has three PDFs (the report, a letter for the family and one
+for the clinician) in the participant's language. However the kill falls, each is stored
+exactly once (the model allows one per report, kind and language), as exactly one file,
+and the participant is told once.
+"""
+
+import hashlib
 import os
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 
 from portal.celery import app as celery_app
+from results.interpretation import interpret_vcf
 from results.models import Interpretation, Report, ReportDocument, ReportState
-from results.services import results_preference_set
+from results.services import report_release, report_review, results_preference_set
 from tests.factories import ParticipantFactory
-from tests.results.workflow.helpers import KGP_SAMPLES, give_gror, manifest_csv, renamed_vcf, upload
+from tests.results.workflow.helpers import (
+    KGP,
+    KGP_SAMPLES,
+    POSITIVE,
+    give_gror,
+    make_report,
+    manifest_csv,
+    renamed_vcf,
+    upload,
+)
 
 S = ReportState
 HERE = Path(__file__).resolve().parent
@@ -96,102 +132,331 @@ def test_twenty_samples_through_a_real_worker(real_worker, kb, data_manager, cou
     )
 
 
-def _start_worker(queue, broker, delay, visibility, marker, log):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        # The same private storage as this test (VCFs in, PDFs out).
-        "PRIVATE_STORAGE_ROOT": str(settings.STORAGES["private"]["OPTIONS"]["location"]),
-        # The subprocess must see this test's (transactional) database.
-        "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(
-            USER=connection.settings_dict["USER"] or "postgres",
-            HOST=connection.settings_dict["HOST"] or "127.0.0.1",
-            PORT=connection.settings_dict["PORT"] or 5432,
-            NAME=connection.settings_dict["NAME"],
-        ),
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            str(HERE / "slow_worker.py"),
-            queue,
-            broker,
-            str(delay),
-            str(visibility),
-            str(marker),
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+# ---------------------------------------------------------- a worker killed mid-report
+BROKER_DB = 13  # Redis database of these tests' subprocess workers (the consent test: 12)
+STALL = 60  # seconds a worker stalls at the chosen stage; it is killed long before
+RESTORE_AFTER = 5  # the new worker's visibility timeout (production: 2 hours)
+WAIT = 90  # generous bound for anything a worker has to do (2 shared cores)
+KINDS = ["report", "family_letter", "clinician_letter"]  # the order the task makes them in
 
 
 @pytest.fixture
-def isolated_broker(settings):
-    """This test's messages on a Redis database of their own: the restarted worker restores
-    unacknowledged messages after a short visibility timeout, and must not touch other runs'."""
-    broker = settings.CELERY_BROKER_URL.rsplit("/", 1)[0] + "/13"
-    old = celery_app.conf.broker_url
+def reviewed_report(transactional_db, participant, kb, counsellor):
+    """A positive disease-risk report a counsellor reviewed, waiting for its release.
+
+    Made while Celery is still eager (the consents' own tasks run here), so the only
+    messages the workers see are the two the release publishes.
+    """
+    give_gror(participant)
+    results_preference_set(
+        participant=participant, actor=participant.user, pgx="yes", disease_risk="yes", traits="yes"
+    )
+    report = make_report(
+        participant,
+        kb,
+        state=S.NEEDS_REVIEW,
+        report_type="disease_risk",
+        positive=True,
+        result=interpret_vcf(KGP / f"{POSITIVE}.pgx_genes.vcf.gz"),
+    )
+    return report_review(report=report, actor=counsellor, note="explained on the phone")
+
+
+@pytest.fixture
+def isolated_broker(settings, reviewed_report):
+    """This test's messages in a Redis database and under a key prefix of their own.
+
+    The new worker restores unacknowledged messages after a few seconds; the prefix makes
+    sure it can only ever see (and re-deliver) this test's messages, never another run's.
+    Celery is switched off eager only once `reviewed_report` was made.
+    """
+    # Registered in this process: the outbox publishes tasks by name.
+    import participants.tasks  # noqa: F401
+    import results.tasks  # noqa: F401
+
+    broker = settings.CELERY_BROKER_URL.rsplit("/", 1)[0] + f"/{BROKER_DB}"
+    prefix = f"results-kill-{uuid.uuid4().hex[:12]}:"
+    old = {
+        "broker_url": celery_app.conf.broker_url,
+        "broker_transport_options": celery_app.conf.broker_transport_options,
+    }
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    celery_app.conf.update(broker_url=broker, task_always_eager=False)
+    celery_app.conf.update(
+        broker_url=broker,
+        broker_transport_options={**old["broker_transport_options"], "global_keyprefix": prefix},
+        task_always_eager=False,
+    )
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
     try:
-        yield broker
+        yield broker, prefix
     finally:
-        celery_app.conf.update(broker_url=old, task_always_eager=True)
+        celery_app.conf.update(task_always_eager=True, **old)
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
+        client = redis.Redis.from_url(broker)
+        for key in client.scan_iter(match=f"{prefix}*"):
+            client.delete(key)
+        client.close()
+
+
+def _dead(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in {"Z", "X"}  # a zombie nobody has reaped yet is dead too
+
+
+class Workers:
+    """Starts slow_worker.py subprocesses against this test's database and broker."""
+
+    def __init__(self, broker: str, prefix: str, tmp_path: Path):
+        self.broker, self.prefix = broker, prefix
+        # The private storage of this test (conftest's `_private_storage`): PDFs land here.
+        self.private = Path(settings.STORAGES["private"]["OPTIONS"]["location"])
+        self.marker = tmp_path / "stages.txt"
+        self.maildir = tmp_path / "mail"
+        self.log_path = tmp_path / "workers.log"
+        self.log = self.log_path.open("w")
+        self.started: list[subprocess.Popen] = []
+
+    def start(self, *, stage: str, visibility: int) -> subprocess.Popen:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+            "PRIVATE_STORAGE_ROOT": str(self.private),
+            # The subprocess must see this test's (transactional) database.
+            "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(
+                USER=connection.settings_dict["USER"] or "postgres",
+                HOST=connection.settings_dict["HOST"] or "127.0.0.1",
+                PORT=connection.settings_dict["PORT"] or 5432,
+                NAME=connection.settings_dict["NAME"],
+            ),
+        }
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                str(HERE / "slow_worker.py"),
+                settings.CELERY_TASK_DEFAULT_QUEUE,
+                self.broker,
+                self.prefix,
+                str(visibility),
+                stage,
+                str(STALL),
+                str(self.marker),
+                str(self.maildir),
+            ],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the worker and its pool child
+        )
+        self.started.append(process)
+        return process
+
+    def stages(self, stage: str) -> list[tuple[int, str, str, int]]:
+        """(report pk, kind, language, pid) each time a worker process reached `stage`."""
+        if not self.marker.exists():
+            return []
+        lines = (line.split() for line in self.marker.read_text().splitlines())
+        return [
+            (int(pk), kind, language, int(pid))
+            for name, pk, kind, language, pid in lines
+            if name == stage
+        ]
+
+    def wait(self, predicate, what: str) -> None:
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            if any(p.poll() is not None and p.returncode != -signal.SIGKILL for p in self.started):
+                break  # a worker died on its own: no point waiting
+            time.sleep(0.2)
+        self.log.flush()
+        pytest.fail(
+            f"timed out waiting for {what}; worker log:\n{self.log_path.read_text()[-4000:]}"
+        )
+
+    def wait_stalled(self, stage: str, report) -> int:
+        """Waits until a worker process stalls at `stage` (reached first with the report's
+        own PDF); returns the pid of that process."""
+        self.wait(lambda: self.stages(stage), f"a worker to reach {stage!r}")
+        [(pk, kind, language, pid)] = self.stages(stage)
+        assert (pk, kind, language) == (report.pk, "report", report.participant.preferred_language)
+        return pid
+
+    def kill_worker(self, process: subprocess.Popen, child: int) -> None:
+        os.killpg(process.pid, signal.SIGKILL)  # the main process and its pool child at once
+        process.wait(timeout=30)
+        assert process.returncode == -signal.SIGKILL
+        self.wait(lambda: _dead(child), "the pool child to die")
+
+    def stop_all(self) -> None:
+        for process in self.started:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)  # warm shutdown: finishes the current task
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(timeout=30)
+        self.log.close()
+
+    def pdf_files(self) -> list[str]:
+        """Every report PDF in private storage, as storage names."""
+        found = (self.private / "reports").rglob("*.pdf")
+        return sorted(path.relative_to(self.private).as_posix() for path in found)
+
+    def mail(self) -> list[bytes]:
+        """Every message a worker sent (file e-mail backend, every worker)."""
+        if not self.maildir.exists():
+            return []
+        sent = []
+        for path in sorted(self.maildir.iterdir()):
+            sent += [m for m in path.read_bytes().split(b"-" * 79 + b"\n") if m.strip()]
+        return sent
+
+
+@pytest.fixture
+def workers(isolated_broker, tmp_path):
+    broker, prefix = isolated_broker
+    started = Workers(broker, prefix, tmp_path)
+    try:
+        yield started
+    finally:
+        started.stop_all()
+
+
+def _finished(report, workers):
+    # Every PDF stored, and the participant told (the e-mail is a task of its own).
+    def check():
+        stored = ReportDocument.objects.filter(report=report).count() == len(KINDS)
+        return stored and bool(workers.mail())
+
+    return check
+
+
+def _assert_each_pdf_once(report, workers) -> dict[str, ReportDocument]:
+    language = report.participant.preferred_language
+    assert set(ReportDocument.objects.values_list("report_id", "kind", "language")) == {
+        (report.pk, kind, language) for kind in KINDS
+    }
+    assert ReportDocument.objects.count() == len(KINDS)
+    documents = {document.kind: document for document in ReportDocument.objects.all()}
+    # One file per document, under its fixed name: no stray copy from the killed worker.
+    assert workers.pdf_files() == sorted(document.file_name for document in documents.values())
+    for document in documents.values():
+        data = (workers.private / document.file_name).read_bytes()
+        assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+        assert hashlib.sha256(data).hexdigest() == document.sha256
+    # Told once (the e-mail task); making the PDFs, however often, sends nothing.
+    [message] = workers.mail()
+    assert b"Subject: You have something new on your page" in message
+    assert f"To: {report.participant.user.email}".encode() in message
+    return documents
+
+
+def _first_render(report, renders) -> int:
+    """The process that rendered first: the report's own PDF."""
+    pk, kind, language, pid = renders[0]
+    assert (pk, kind, language) == (report.pk, "report", report.participant.preferred_language)
+    return pid
+
+
+def _made_once_more(report, renders, *, kinds, not_by):
+    """The renders after the kill: `kinds` once each, in order, by one new process."""
+    language = report.participant.preferred_language
+    assert [(pk, kind, lang) for pk, kind, lang, _pid in renders] == [
+        (report.pk, kind, language) for kind in kinds
+    ]
+    pids = {pid for *_, pid in renders}
+    assert len(pids) == 1 and not pids & set(not_by)
 
 
 @pytest.mark.worker
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_worker_killed_mid_report_finishes_every_report_exactly_once(
-    isolated_broker, kb, data_manager, tmp_path
+def test_worker_killed_mid_render_the_next_worker_makes_each_pdf_once(
+    reviewed_report, workers, second_counsellor
 ):
-    from results.releases import knowledge_base_release_register
+    report = reviewed_report
+    first = workers.start(stage="render", visibility=3600)  # no restore by timeout here
+    report_release(report=report, actor=second_counsellor)  # publishes render and e-mail
+    killed = workers.wait_stalled("render", report)
+    workers.kill_worker(first, killed)  # in the middle of rendering the report's PDF
+    assert not ReportDocument.objects.filter(report=report).exists()
+    assert workers.pdf_files() == []
 
-    knowledge_base_release_register()
-    queue = settings.CELERY_TASK_DEFAULT_QUEUE
-    marker = tmp_path / "renders.txt"
-    log = (tmp_path / "workers.log").open("w")
-    people = _cohort(3)
-    _ingest(data_manager, people, tmp_path / "vcfs", "KILL")
+    # A new worker with a short visibility timeout: the unacknowledged task comes back.
+    workers.start(stage="none", visibility=RESTORE_AFTER)
+    workers.wait(_finished(report, workers), "the PDFs from the new worker")
+    workers.stop_all()
 
-    first = _start_worker(queue, isolated_broker, 60, 7200, marker, log)
-    try:
-        _wait(lambda: marker.exists() and marker.read_text().strip(), 120, "a render to start")
-        killed_report = int(marker.read_text().split()[0])
-        os.kill(first.pid, signal.SIGKILL)  # in the middle of rendering that report's PDF
-        first.wait(timeout=30)
-    finally:
-        if first.poll() is None:
-            os.killpg(first.pid, signal.SIGKILL)
-    assert first.returncode == -signal.SIGKILL
-    assert not ReportDocument.objects.filter(report_id=killed_report).exists()
+    _assert_each_pdf_once(report, workers)
+    # Started by the killed worker (nothing stored), then made once by the new one: any
+    # further delivery of the message finds the documents and renders nothing.
+    renders = workers.stages("render")
+    assert _first_render(report, renders) == killed
+    _made_once_more(report, renders[1:], kinds=KINDS, not_by=[killed, first.pid])
 
-    # Restarted with a short visibility timeout: the unacknowledged task comes back.
-    second = _start_worker(queue, isolated_broker, 0, 2, marker, log)
-    try:
-        _wait(_all_done(3), 300, "every report after the restart")
-    finally:
-        second.send_signal(signal.SIGTERM)
-        try:
-            second.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(second.pid, signal.SIGKILL)
-        log.close()
 
-    assert Report.objects.count() == 9
-    for person in people:
-        types = sorted(
-            Report.objects.filter(participant=person).values_list("report_type", flat=True)
-        )
-        assert types == ["disease_risk", "pgx", "traits"]
-    pairs = list(ReportDocument.objects.values_list("report_id", "kind", "language"))
-    assert len(pairs) == len(set(pairs)) == _expected_documents()
-    started = [int(line.split()[0]) for line in marker.read_text().splitlines()]
-    assert started.count(killed_report) >= 2  # it really ran again after the kill
-    assert ReportDocument.objects.filter(report_id=killed_report).count() >= 1
+@pytest.mark.worker
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_pool_child_killed_mid_render_its_replacement_makes_each_pdf_once(
+    reviewed_report, workers, second_counsellor
+):
+    report = reviewed_report
+    worker = workers.start(stage="render", visibility=3600)  # no restore by timeout here
+    report_release(report=report, actor=second_counsellor)
+    killed = workers.wait_stalled("render", report)
+    assert killed != worker.pid
+    os.kill(killed, signal.SIGKILL)  # only the child rendering the PDF
+
+    workers.wait(_finished(report, workers), "the PDFs from the replacement child")
+    assert worker.poll() is None  # the same worker went on, with a new child
+    workers.stop_all()
+
+    _assert_each_pdf_once(report, workers)
+    renders = workers.stages("render")
+    assert _first_render(report, renders) == killed
+    _made_once_more(report, renders[1:], kinds=KINDS, not_by=[killed, worker.pid])
+
+
+@pytest.mark.worker
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_worker_killed_after_the_report_pdf_was_committed_makes_no_second(
+    reviewed_report, workers, second_counsellor
+):
+    report = reviewed_report
+    first = workers.start(stage="stored", visibility=3600)
+    report_release(report=report, actor=second_counsellor)
+    killed = workers.wait_stalled("stored", report)
+    stored = ReportDocument.objects.get(report=report)  # committed before the kill ...
+    assert stored.kind == "report"
+    assert workers.pdf_files() == [stored.file_name]
+    workers.kill_worker(first, killed)  # ... but the letters were not made, nor the ack sent
+
+    workers.start(stage="none", visibility=RESTORE_AFTER)
+    workers.wait(_finished(report, workers), "the new worker to finish the task")
+    workers.stop_all()
+
+    documents = _assert_each_pdf_once(report, workers)
+    kept = documents["report"]
+    assert (kept.pk, kept.file_name, kept.sha256, kept.created) == (
+        stored.pk,
+        stored.file_name,
+        stored.sha256,
+        stored.created,
+    )
+    # The report's PDF rendered once, by the killed worker; the redelivered task found it
+    # (it reached the stored stage again, in a new process) and rendered only the letters.
+    renders = workers.stages("render")
+    assert _first_render(report, renders) == killed
+    _made_once_more(report, renders[1:], kinds=KINDS[1:], not_by=[killed, first.pid])
+    again = [(pk, kind, pid) for pk, kind, _language, pid in workers.stages("stored")]
+    assert again[0] == (report.pk, "report", killed)
+    assert any(entry[:2] == (report.pk, "report") and entry[2] != killed for entry in again[1:])
