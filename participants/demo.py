@@ -12,7 +12,7 @@ from participants.enrollment import (
     participant_withdraw,
     profile_update,
 )
-from participants.journey import ORDER, journey_advance_to
+from participants.journey import ORDER, has_reached, journey_advance_to
 from participants.models import JourneyState, Participant, User
 from portal.models import Site
 
@@ -80,9 +80,130 @@ def _demo_sign(participant: Participant, form_and_decision: tuple[str, str], use
     )
 
 
+# Surveys completed on the way to a journey step: completing them is what moves the
+# journey there (participants/surveys/services.py: _advance_journey), as for a real person.
+SURVEYS_AT = {
+    JourneyState.BASICS_DONE: ("the_basics",),
+    JourneyState.CORE: ("overall_health", "lifestyle", "personal_family_history"),
+}
+# One persona's answers, item code -> what the form posts (valid for the v1.0 definitions;
+# consistent with the demo profile: born 1952, female, Hispanic). Items a page does not
+# show are not posted; `_demo_answers` adds the Spanish speaker's differences.
+DEMO_ANSWERS: dict[str, dict[str, list[str]]] = {
+    "the_basics": {
+        "birth_year": ["1952"],
+        "birth_place": ["US"],
+        "main_language": ["EN"],
+        "race_ethnicity": ["HISPANIC"],
+        "hispanic_origin": ["MEXICAN"],
+        "sex_at_birth": ["FEMALE"],
+        "gender_identity": ["WOMAN"],
+        "marital_status": ["MARRIED"],
+        "household_size": ["2"],
+        "education": ["HIGH_SCHOOL"],
+        "employment": ["RETIRED"],
+        "household_income": ["25K_50K"],
+        "health_insurance": ["Y"],
+        "insurance_types": ["MEDICARE"],
+        "housing_status": ["OWN"],
+        "housing_worry": ["N"],
+    },
+    "overall_health": {
+        "general_health": ["GOOD"],
+        "quality_of_life": ["VERY_GOOD"],
+        "physical_health": ["GOOD"],
+        "mental_health": ["VERY_GOOD"],
+        "height_feet": ["5"],
+        "height_inches": ["3"],
+        "weight_pounds": ["152"],
+        "pain_level": ["2"],
+        "fatigue": ["MILD"],
+        "sleep_hours": ["7"],
+        "last_checkup": ["LT_1Y"],
+        "organ_transplant": ["N"],
+    },
+    "lifestyle": {
+        "tobacco_ever": ["N"],
+        "alcohol_frequency": ["MONTHLY_OR_LESS"],
+        "drinks_per_day": ["1_2"],
+        "heavy_drinking": ["NEVER"],
+        "active_days": ["3"],
+        "sitting_hours": ["5"],
+        "active_minutes": ["30"],
+    },
+    "personal_family_history": {
+        "body_systems": ["HEART", "HORMONE"],
+        "high_blood_pressure_who": ["SELF", "MOTHER"],
+        "high_cholesterol_who": ["SELF"],
+        "type_2_diabetes_who": ["FATHER", "SIBLING"],
+    },
+}
+DEMO_ANSWERS_ES = {
+    "the_basics": {
+        "birth_place": ["OTHER_COUNTRY"],
+        "birth_country": ["México"],
+        "years_in_us": ["45"],
+        "main_language": ["ES"],
+    }
+}
+
+
+def _demo_answers(code: str, language: str) -> dict[str, list[str]]:
+    answers = dict(DEMO_ANSWERS[code])
+    if language == "es":
+        answers.update(DEMO_ANSWERS_ES.get(code, {}))
+    return answers
+
+
+def _demo_survey(participant: Participant, code: str, user: User) -> None:
+    """Answers and submits one survey page by page through the survey services (audit
+    rows, journey and dashboard summaries as for a person). Once: a participant with any
+    response to it (even one a demo user started by hand) is left alone."""
+    from participants.surveys.models import REVIEW_STEP, SurveyResponse
+    from participants.surveys.selectors import survey_unavailable_reason
+    from participants.surveys.services import (
+        response_complete,
+        response_save_page,
+        response_start_or_resume,
+    )
+
+    if SurveyResponse.objects.filter(participant=participant, survey_code=code).exists():
+        return
+    if survey_unavailable_reason(participant, code) is not None:
+        return  # paused or withdrawn by an earlier seed: their journey is on hold
+    language = participant.preferred_language
+    answers = _demo_answers(code, language)
+    response = response_start_or_resume(participant=participant, survey_code=code, actor=user)
+    definition = response.version.parsed()
+    step = response.current_page
+    for _ in range(2 * len(definition.pages) + 1):
+        if step == REVIEW_STEP:
+            break
+        page = definition.page(step)
+        outcome = response_save_page(
+            participant=participant,
+            response_id=response.public_id,
+            page_code=step,
+            raw_post={i.code: answers[i.code] for i in page.items if i.code in answers},
+            action="continue",
+            language=language,
+            actor=user,
+        )
+        if not outcome.saved or outcome.errors:
+            raise RuntimeError(f"demo answers refused on {code}/{step}: {outcome.errors}")
+        step = outcome.step or step  # None: the page revealed a question; post it again
+    response_complete(participant=participant, response_id=response.public_id, actor=user)
+
+
 def _demo_participant(email: str, target: str, overrides: dict, site: Site) -> None:
     user, _ = _demo_user(email)
-    if Participant.objects.filter(user=user).exists():
+    existing = Participant.objects.filter(user=user).first()
+    if existing is not None:
+        # Seeded before the demo had survey answers: complete what their step implies.
+        for state, codes in SURVEYS_AT.items():
+            if has_reached(existing, state):
+                for code in codes:
+                    _demo_survey(existing, code, user)
         return
     participant = participant_create(user=user, screener_passed_at=timezone.now())
     participant.site = site
@@ -112,8 +233,9 @@ def _demo_participant(email: str, target: str, overrides: dict, site: Site) -> N
             },
         )
     participant.refresh_from_db()
+    # Paused and withdrawn participants had done The Basics before they stopped.
     walk_to = (
-        JourneyState.CONSENTED
+        JourneyState.BASICS_DONE
         if target in {JourneyState.PAUSED, JourneyState.WITHDRAWN}
         else target
     )
@@ -121,6 +243,13 @@ def _demo_participant(email: str, target: str, overrides: dict, site: Site) -> N
         if state in SIGNED_STEPS:
             # Consent steps are real signatures, so /me/documents/ has their PDFs.
             _demo_sign(participant, SIGNED_STEPS[state], user)
+        elif state in SURVEYS_AT:
+            # Completing the surveys is what moves the journey to this step.
+            for code in SURVEYS_AT[state]:
+                _demo_survey(participant, code, user)
+            participant.refresh_from_db()
+            if participant.state != state:
+                raise RuntimeError(f"{email}: surveys left the journey at {participant.state}")
         else:
             journey_advance_to(
                 participant=participant, to_state=state, actor=user, reason="demo data"
@@ -140,12 +269,19 @@ def seed_demo() -> list[tuple[str, str, str]]:
         for code, name, state in SITES
     ]
     from participants.dashboards.demo import seed_demo_staff
+    from participants.surveys.services import core_surveys_load
 
+    core_surveys_load()  # published before anyone answers (idempotent)
     logins = list(seed_demo_staff(site=sites[0]))
     for index, (email, state, overrides) in enumerate(DEMO_PARTICIPANTS):
         _demo_participant(email, state, dict(overrides), sites[index % len(sites)])
-        logins.append((email, DEMO_PASSWORD, f"participant, {state}"))
-    from participants.surveys.services import core_surveys_load
+    from results.demo import DEMO_RESULTS, seed_demo_results
 
-    core_surveys_load()
+    seed_demo_results()  # after the staff: a data manager ingests, a counsellor reviews
+    results = {email: what for email, _sample, _sex, what in DEMO_RESULTS}
+    for email, state, _overrides in DEMO_PARTICIPANTS:
+        what = f"participant, {state}"
+        if email in results:
+            what += f"; {results[email]}"
+        logins.append((email, DEMO_PASSWORD, what))
     return logins

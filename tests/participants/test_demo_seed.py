@@ -1,0 +1,112 @@
+"""`seed_demo` (make run): surveys answered, results through the pipeline, idempotent."""
+
+import pytest
+from django.apps import apps
+from django.urls import reverse
+from django.utils import translation
+
+from participants.demo import DEMO_PARTICIPANTS, seed_demo
+from participants.models import JourneyState, Participant
+from participants.surveys.definition import CORE_SURVEY_CODES
+from participants.surveys.models import ResponseStatus, SurveyResponse
+from results.models import Report, ReportState
+
+pytestmark = pytest.mark.django_db
+
+# Who has completed which surveys after the seed (everyone else: none).
+COMPLETED = {
+    "basics@example.org": {"the_basics"},
+    "core@example.org": set(CORE_SURVEY_CODES),
+    "paused@example.org": {"the_basics"},
+    "withdrawn@example.org": {"the_basics"},
+}
+
+
+@pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path):
+    # Sample VCFs and report PDFs go to a throwaway folder, never the developer's var/private.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
+        },
+    }
+
+
+def _row_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if model._meta.managed and not model._meta.proxy
+    }
+
+
+def _seed(capture) -> None:
+    # The seed's tasks are queued for after commit (the command runs it in one transaction);
+    # the test's transaction never commits, so run them as a commit would.
+    with capture(execute=True):
+        seed_demo()
+
+
+def test_seed_demo_answers_surveys_releases_results_and_is_idempotent(
+    client, django_capture_on_commit_callbacks
+):
+    _seed(django_capture_on_commit_callbacks)
+    first = _row_counts()
+    _seed(django_capture_on_commit_callbacks)
+    assert _row_counts() == first  # the second run wrote nothing at all
+
+    participants = {p.user.email: p for p in Participant.objects.select_related("user")}
+    assert {email: participants[email].state for email, _s, _o in DEMO_PARTICIPANTS} == {
+        email: state for email, state, _o in DEMO_PARTICIPANTS
+    }
+    assert participants["paused@example.org"].state_before_pause == JourneyState.BASICS_DONE
+    for email, _state, _overrides in DEMO_PARTICIPANTS:
+        responses = SurveyResponse.objects.filter(participant=participants[email])
+        assert {r.survey_code for r in responses} == COMPLETED.get(email, set()), email
+        assert all(r.status == ResponseStatus.COMPLETED for r in responses)
+    basics = SurveyResponse.objects.get(
+        participant=participants["core@example.org"], survey_code="the_basics"
+    )
+    assert basics.answers["main_language"] == "ES" and basics.answers["birth_year"] == 1952
+
+    states = {
+        (r.participant.user.email, r.report_type): r.state
+        for r in Report.objects.select_related("participant__user")
+    }
+    assert states == {
+        ("core@example.org", "pgx"): ReportState.RELEASED,
+        ("core@example.org", "disease_risk"): ReportState.RELEASED,
+        ("core@example.org", "traits"): ReportState.RELEASED,
+        ("basics@example.org", "pgx"): ReportState.RELEASED,
+        ("basics@example.org", "traits"): ReportState.RELEASED,
+        # a positive finding waits for a demo counsellor's review and a second release
+        ("basics@example.org", "disease_risk"): ReportState.NEEDS_REVIEW,
+    }
+    waiting = Report.objects.get(
+        participant=participants["basics@example.org"], report_type="disease_risk"
+    )
+    assert waiting.positive
+    assert waiting.assigned_counsellor.email in {
+        "counsellor@example.org",
+        "counsellor2@example.org",
+    }
+
+    # core@ (Spanish) opens her PGx report at her own results pages, HTML and PDF.
+    pgx = Report.objects.get(participant=participants["core@example.org"], report_type="pgx")
+    client.force_login(participants["core@example.org"].user)
+    with translation.override("es"):
+        overview = client.get(reverse("results:overview"))
+        page = client.get(reverse("results:report", args=[pgx.pk]))
+        pdf = client.get(reverse("results:report_pdf", args=[pgx.pk]))
+    assert overview.status_code == 200
+    assert "Sus resultados de ADN" in overview.content.decode()
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Los medicamentos y su ADN" in html
+    assert "CYP2D6" in html and "Metabolizador lento" in html
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    pgx.refresh_from_db()
+    assert pgx.state == ReportState.VIEWED
