@@ -72,10 +72,22 @@ def test_staff_endpoint_needs_staff_and_the_permission(client, records):
     assert client.get(url).status_code == 403
     client.force_login(make_staff(perms=["export_consent_fhir"], is_staff=False))
     assert client.get(url).status_code in {403, 404}
-    client.force_login(make_staff(perms=["export_consent_fhir"]))
+    from portal.models import AccessEvent, StaffProfile
+    from tests.factories import SiteFactory
+
+    exporter = make_staff(perms=["export_consent_fhir"])
+    client.force_login(exporter)
+    assert client.get(url).status_code == 404  # no site: no participant's record
+    profile = StaffProfile.objects.create(user=exporter, site=SiteFactory(code="elsewhere"))
+    assert client.get(url).status_code == 404  # another site's record is not found
+    assert not AccessEvent.objects.exists()
+    profile.site = records[0].participant.site
+    profile.save()
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/fhir+json"
     Consent.model_validate(response.json())
     assert AuditEvent.objects.filter(action="consent.fhir_export").count() == 1
+    seen = AccessEvent.objects.get()  # the participant's "who has seen my data" row
+    assert (seen.staff_id, seen.participant_id) == (exporter.pk, records[0].participant_id)
     assert client.get("/staff/consent/records/999999/fhir/").status_code == 404
