@@ -75,8 +75,9 @@ def _publish(pk: int) -> bool:
             return True
         try:
             # No result is ever read from an outbox task; asking for one would make the
-            # publish wait on the result store (the same Redis) when it is down.
-            task.apply_async(args=message.args, ignore_result=True)
+            # publish wait on the result store (the same Redis) when it is down. No
+            # retrying here either: the row stays and dispatch_outbox tries again.
+            task.apply_async(args=message.args, ignore_result=True, retry=False)
         except Exception as exc:  # noqa: BLE001 - broker down: keep the row, retry later
             OutboxMessage.objects.filter(pk=pk).update(
                 attempts=models.F("attempts") + 1, last_error=str(exc)[:500]

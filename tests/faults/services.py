@@ -155,7 +155,7 @@ class PrivateRedis:
 @contextlib.contextmanager
 def private_redis() -> Iterator[PrivateRedis]:
     if not Path(REDIS_SERVER).exists():
-        pytest.skip("redis-server is not installed")
+        pytest.fail("redis-server is not installed (apt-get install -y redis-server)")
     directory = Path(tempfile.mkdtemp(prefix="portal-redis-"))
     server = PrivateRedis(directory)
     try:
@@ -323,13 +323,13 @@ class PrivatePostgres:
 def private_postgres() -> Iterator[PrivatePostgres]:
     bindir = _pg_bindir()
     if bindir is None or not (bindir / "pg_ctl").exists():
-        pytest.skip("the PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+        pytest.fail("the PostgreSQL server binaries (initdb, pg_ctl) are not installed")
     run_as = None
     if os.geteuid() == 0:
         try:
             owner = pwd.getpwnam("postgres")
         except KeyError:
-            pytest.skip("running as root and there is no postgres OS user to run PostgreSQL")
+            pytest.fail("running as root and there is no postgres OS user to run PostgreSQL")
         run_as = "postgres"
     # Under /tmp whatever TMPDIR says: the postgres user must be able to reach it, and
     # the socket path inside it must stay short (the limit is about 100 characters).

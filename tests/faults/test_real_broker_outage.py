@@ -151,3 +151,66 @@ def test_consent_signed_while_the_broker_is_stopped_is_kept_and_its_pdf_made_onc
     # for, and the broker socket has a timeout): a bound, not a speed test.
     assert took < REQUEST_LIMIT_SECONDS, f"signing took {took:.1f} s with the broker down"
     assert "Connection refused" in error_at_signing, error_at_signing
+
+
+def test_a_frozen_broker_does_not_hold_the_signature(live_server, settings, private_storage):
+    """The broker process is alive but silent (SIGSTOP): connections open, nothing answers.
+
+    The socket timeout bounds the publish; the signature commits, the participant sees the
+    saved page, and the PDF is made once the broker answers again.
+    """
+    import os
+    import signal
+
+    from celery.contrib.testing.worker import start_worker
+
+    from tests.factories import ParticipantFactory
+
+    load_default_consents()
+    participant = ParticipantFactory(user__email="broker-frozen@example.org")
+    base = live_server.url
+
+    with private_redis() as broker, celery_on_broker(celery_app, broker.url()):
+        settings.CELERY_BROKER_URL = broker.url()
+        settings.CELERY_TASK_ALWAYS_EAGER = False
+        session = log_in(base, participant.user.email)
+        _pass_comprehension(session, base)
+        shown = page_inputs(session, f"{base}/me/consent/primary/")
+
+        os.kill(broker.proc.pid, signal.SIGSTOP)
+        try:
+            assert not broker.ping()
+            started = time.monotonic()
+            signed = session.post(
+                f"{base}/me/consent/primary/",
+                data={
+                    **{key: shown[key] for key in SIGN_FORM_HIDDEN},
+                    "decision": "agree",
+                    "typed_name": "Ana García",
+                },
+                timeout=HANG_LIMIT_SECONDS + 60,
+            )
+            took = time.monotonic() - started
+        finally:
+            os.kill(broker.proc.pid, signal.SIGCONT)
+        assert took < HANG_LIMIT_SECONDS, f"signing hung {took:.0f} s on a frozen broker"
+        assert signed.status_code == 200 and signed.url.endswith("/me/documents/")
+        assert "Your signature is saved" in signed.text
+        record = ConsentRecord.objects.get(participant=participant)
+        pending = OutboxMessage.objects.get(task_name=PDF_TASK, args=[record.pk])
+        assert pending.published_at is None and pending.attempts == 1 and pending.last_error
+
+        assert broker.ping()  # answering again
+        with start_worker(
+            celery_app,
+            pool="solo",
+            perform_ping_check=False,
+            shutdown_timeout=30,
+            queues=[settings.CELERY_TASK_DEFAULT_QUEUE],
+        ):
+            assert dispatch_outbox() == 1
+            _wait_for(ConsentDocument.objects.exists, timeout=90)
+            assert dispatch_outbox() == 0
+    assert ConsentDocument.objects.filter(record=record).count() == 1
+    assert took < REQUEST_LIMIT_SECONDS, f"signing took {took:.1f} s on a frozen broker"
+    assert "Timeout" in pending.last_error, pending.last_error
