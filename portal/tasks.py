@@ -13,3 +13,11 @@ def dispatch_outbox() -> int:
     from portal.outbox import dispatch_outbox as dispatch
 
     return dispatch()
+
+
+@shared_task
+def sweep_private_orphans() -> int:
+    """Daily: deletes private files no row refers to (a worker killed between write and commit)."""
+    from portal.storage_sweep import private_orphans_sweep
+
+    return len(private_orphans_sweep())
