@@ -65,78 +65,89 @@ def _wait_for(predicate, timeout: float) -> None:
         time.sleep(0.2)
 
 
-def test_consent_signed_while_the_broker_is_stopped_is_kept_and_its_pdf_made_once(
-    live_server, settings, private_storage
-):
+def _sign_over_http(session, base: str, shown: dict[str, str]):
+    """Signs the primary consent as shown; returns (response, seconds it took)."""
+    started = time.monotonic()
+    signed = session.post(
+        f"{base}/me/consent/primary/",
+        data={
+            # Exactly what the page said it shows, and the form's one-time token.
+            **{key: shown[key] for key in SIGN_FORM_HIDDEN},
+            "decision": "agree",
+            "typed_name": "Ana García",
+        },
+        timeout=HANG_LIMIT_SECONDS + 60,
+    )
+    return signed, time.monotonic() - started
+
+
+def _saved_and_pending(signed, took: float, participant) -> tuple[ConsentRecord, OutboxMessage]:
+    """The participant saw the normal page; the signature committed, its PDF task pending."""
+    assert took < HANG_LIMIT_SECONDS, f"signing hung {took:.0f} s with the broker out"
+    assert signed.status_code == 200, signed.status_code
+    assert signed.url.endswith("/me/documents/"), signed.url
+    assert "Your signature is saved" in signed.text
+    assert "Something went wrong" not in signed.text
+    record = ConsentRecord.objects.get(participant=participant)
+    assert record.decision == "agree"
+    assert OutboxMessage.objects.count() == 1
+    pending = OutboxMessage.objects.get(task_name=PDF_TASK, args=[record.pk])
+    assert pending.published_at is None and pending.attempts == 1 and pending.last_error
+    assert not ConsentDocument.objects.exists()
+    return record, pending
+
+
+def _pdf_made_once_when_the_broker_answers(settings, pending: OutboxMessage) -> None:
     from celery.contrib.testing.worker import start_worker
 
+    with start_worker(
+        celery_app,
+        pool="solo",
+        perform_ping_check=False,
+        shutdown_timeout=30,
+        queues=[settings.CELERY_TASK_DEFAULT_QUEUE],
+    ):
+        assert dispatch_outbox() == 1
+        pending.refresh_from_db()
+        assert pending.published_at is not None and pending.attempts == 2
+        _wait_for(
+            lambda: ConsentDocument.objects.exists() and any(m.attachments for m in mail.outbox),
+            timeout=90,
+        )
+        assert dispatch_outbox() == 0  # nothing left to send, nothing sent twice
+
+
+@pytest.fixture
+def ready_to_sign(live_server, settings, private_storage):
+    """A participant logged in over HTTP, past comprehension, looking at the primary
+    consent; the broker is a private Redis. Yields (participant, session, shown, broker)."""
     from tests.factories import ParticipantFactory
 
     load_default_consents()
     participant = ParticipantFactory(user__email="broker-outage@example.org")
-    base = live_server.url
-
     with private_redis() as broker, celery_on_broker(celery_app, broker.url()):
         settings.CELERY_BROKER_URL = broker.url()
         settings.CELERY_TASK_ALWAYS_EAGER = False
-        session = log_in(base, participant.user.email)
-        _pass_comprehension(session, base)
-        shown = page_inputs(session, f"{base}/me/consent/primary/")
+        session = log_in(live_server.url, participant.user.email)
+        _pass_comprehension(session, live_server.url)
+        shown = page_inputs(session, f"{live_server.url}/me/consent/primary/")
+        yield participant, session, shown, broker
 
-        broker.stop()  # SHUTDOWN NOSAVE: the process is gone, its port refuses
-        assert not broker.running and not broker.ping()
 
-        started = time.monotonic()
-        signed = session.post(
-            f"{base}/me/consent/primary/",
-            data={
-                # Exactly what the page said it shows, and the form's one-time token.
-                **{key: shown[key] for key in SIGN_FORM_HIDDEN},
-                "decision": "agree",
-                "typed_name": "Ana García",
-            },
-            timeout=HANG_LIMIT_SECONDS + 60,
-        )
-        took = time.monotonic() - started
-        assert took < HANG_LIMIT_SECONDS, f"signing hung {took:.0f} s with the broker down"
+def test_consent_signed_while_the_broker_is_stopped_is_kept_and_its_pdf_made_once(
+    live_server, settings, ready_to_sign
+):
+    participant, session, shown, broker = ready_to_sign
+    base = live_server.url
+    broker.stop()  # SHUTDOWN NOSAVE: the process is gone, its port refuses
+    assert not broker.running and not broker.ping()
 
-        # The participant: the normal page saying the signature is saved, not an error.
-        assert signed.status_code == 200, signed.status_code
-        assert signed.url.endswith("/me/documents/"), signed.url
-        assert "Your signature is saved" in signed.text
-        assert "Something went wrong" not in signed.text
+    signed, took = _sign_over_http(session, base, shown)
+    record, pending = _saved_and_pending(signed, took, participant)
+    error_at_signing = pending.last_error
 
-        # The data: the signature committed, the intent to make its PDF pending, the
-        # error kept.
-        record = ConsentRecord.objects.get(participant=participant)
-        assert record.decision == "agree"
-        assert OutboxMessage.objects.count() == 1
-        pending = OutboxMessage.objects.get(task_name=PDF_TASK, args=[record.pk])
-        assert pending.published_at is None
-        assert pending.attempts == 1
-        assert pending.last_error
-        error_at_signing = pending.last_error
-        assert not ConsentDocument.objects.exists()
-
-        # Redis is back on the same port (empty: it keeps nothing across a restart).
-        broker.start()
-        with start_worker(
-            celery_app,
-            pool="solo",
-            perform_ping_check=False,
-            shutdown_timeout=30,
-            queues=[settings.CELERY_TASK_DEFAULT_QUEUE],
-        ):
-            assert dispatch_outbox() == 1
-            pending.refresh_from_db()
-            assert pending.published_at is not None and pending.attempts == 2
-            _wait_for(
-                lambda: (
-                    ConsentDocument.objects.exists() and any(m.attachments for m in mail.outbox)
-                ),
-                timeout=90,
-            )
-            assert dispatch_outbox() == 0  # nothing left to send, nothing sent twice
+    broker.start()  # back on the same port (empty: it keeps nothing across a restart)
+    _pdf_made_once_when_the_broker_answers(settings, pending)
 
     document = ConsentDocument.objects.get(record=record)
     assert ConsentDocument.objects.count() == 1
@@ -153,7 +164,7 @@ def test_consent_signed_while_the_broker_is_stopped_is_kept_and_its_pdf_made_onc
     assert "Connection refused" in error_at_signing, error_at_signing
 
 
-def test_a_frozen_broker_does_not_hold_the_signature(live_server, settings, private_storage):
+def test_a_frozen_broker_does_not_hold_the_signature(live_server, settings, ready_to_sign):
     """The broker process is alive but silent (SIGSTOP): connections open, nothing answers.
 
     The socket timeout bounds the publish; the signature commits, the participant sees the
@@ -162,55 +173,18 @@ def test_a_frozen_broker_does_not_hold_the_signature(live_server, settings, priv
     import os
     import signal
 
-    from celery.contrib.testing.worker import start_worker
+    participant, session, shown, broker = ready_to_sign
+    os.kill(broker.proc.pid, signal.SIGSTOP)
+    try:
+        assert not broker.ping()
+        signed, took = _sign_over_http(session, live_server.url, shown)
+    finally:
+        os.kill(broker.proc.pid, signal.SIGCONT)
+    record, pending = _saved_and_pending(signed, took, participant)
+    error_at_signing = pending.last_error
 
-    from tests.factories import ParticipantFactory
-
-    load_default_consents()
-    participant = ParticipantFactory(user__email="broker-frozen@example.org")
-    base = live_server.url
-
-    with private_redis() as broker, celery_on_broker(celery_app, broker.url()):
-        settings.CELERY_BROKER_URL = broker.url()
-        settings.CELERY_TASK_ALWAYS_EAGER = False
-        session = log_in(base, participant.user.email)
-        _pass_comprehension(session, base)
-        shown = page_inputs(session, f"{base}/me/consent/primary/")
-
-        os.kill(broker.proc.pid, signal.SIGSTOP)
-        try:
-            assert not broker.ping()
-            started = time.monotonic()
-            signed = session.post(
-                f"{base}/me/consent/primary/",
-                data={
-                    **{key: shown[key] for key in SIGN_FORM_HIDDEN},
-                    "decision": "agree",
-                    "typed_name": "Ana García",
-                },
-                timeout=HANG_LIMIT_SECONDS + 60,
-            )
-            took = time.monotonic() - started
-        finally:
-            os.kill(broker.proc.pid, signal.SIGCONT)
-        assert took < HANG_LIMIT_SECONDS, f"signing hung {took:.0f} s on a frozen broker"
-        assert signed.status_code == 200 and signed.url.endswith("/me/documents/")
-        assert "Your signature is saved" in signed.text
-        record = ConsentRecord.objects.get(participant=participant)
-        pending = OutboxMessage.objects.get(task_name=PDF_TASK, args=[record.pk])
-        assert pending.published_at is None and pending.attempts == 1 and pending.last_error
-
-        assert broker.ping()  # answering again
-        with start_worker(
-            celery_app,
-            pool="solo",
-            perform_ping_check=False,
-            shutdown_timeout=30,
-            queues=[settings.CELERY_TASK_DEFAULT_QUEUE],
-        ):
-            assert dispatch_outbox() == 1
-            _wait_for(ConsentDocument.objects.exists, timeout=90)
-            assert dispatch_outbox() == 0
+    assert broker.ping()  # answering again
+    _pdf_made_once_when_the_broker_answers(settings, pending)
     assert ConsentDocument.objects.filter(record=record).count() == 1
     assert took < REQUEST_LIMIT_SECONDS, f"signing took {took:.1f} s on a frozen broker"
-    assert "Timeout" in pending.last_error, pending.last_error
+    assert "Timeout" in error_at_signing, error_at_signing

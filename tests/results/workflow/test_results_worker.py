@@ -26,22 +26,17 @@ and the participant is told once.
 import hashlib
 import os
 import signal
-import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-import redis
 from django.conf import settings
-from django.db import connection
 
-from portal.celery import app as celery_app
 from results.interpretation import interpret_vcf
 from results.models import Interpretation, Report, ReportDocument, ReportState
 from results.services import report_release, report_review, results_preference_set
 from tests.factories import ParticipantFactory
+from tests.killable_worker import RESTORE_AFTER, Workers, isolated_broker
 from tests.results.workflow.helpers import (
     KGP,
     KGP_SAMPLES,
@@ -54,7 +49,7 @@ from tests.results.workflow.helpers import (
 )
 
 S = ReportState
-HERE = Path(__file__).resolve().parent
+SLOW_WORKER = Path(__file__).resolve().parent / "slow_worker.py"
 
 
 def _cohort(n):
@@ -134,9 +129,6 @@ def test_twenty_samples_through_a_real_worker(real_worker, kb, data_manager, cou
 
 # ---------------------------------------------------------- a worker killed mid-report
 BROKER_DB = 13  # Redis database of these tests' subprocess workers (the consent test: 12)
-STALL = 60  # seconds a worker stalls at the chosen stage; it is killed long before
-RESTORE_AFTER = 5  # the new worker's visibility timeout (production: 2 hours)
-WAIT = 90  # generous bound for anything a worker has to do (2 shared cores)
 KINDS = ["report", "family_letter", "clinician_letter"]  # the order the task makes them in
 
 
@@ -162,171 +154,34 @@ def reviewed_report(transactional_db, participant, kb, counsellor):
     return report_review(report=report, actor=counsellor, note="explained on the phone")
 
 
-@pytest.fixture
-def isolated_broker(settings, reviewed_report):
-    """This test's messages in a Redis database and under a key prefix of their own.
+class ReportWorkers(Workers):
+    def start(self, *, stage: str, visibility: int):
+        return super().start(
+            queue=settings.CELERY_TASK_DEFAULT_QUEUE, stage=stage, visibility=visibility
+        )
 
-    The new worker restores unacknowledged messages after a few seconds; the prefix makes
-    sure it can only ever see (and re-deliver) this test's messages, never another run's.
-    Celery is switched off eager only once `reviewed_report` was made.
-    """
+    def wait_stalled(self, stage: str, report) -> int:
+        """The pid of the process stalled at `stage`, reached first with the report's PDF."""
+        expected = (report.pk, "report", report.participant.preferred_language)
+        return super().wait_stalled(stage, expected)
+
+
+@pytest.fixture
+def workers(settings, reviewed_report, tmp_path):
+    """Subprocess workers on an isolated broker; Celery stops being eager only once
+    `reviewed_report` was made."""
     # Registered in this process: the outbox publishes tasks by name.
     import participants.tasks  # noqa: F401
     import results.tasks  # noqa: F401
 
-    broker = settings.CELERY_BROKER_URL.rsplit("/", 1)[0] + f"/{BROKER_DB}"
-    prefix = f"results-kill-{uuid.uuid4().hex[:12]}:"
-    old = {
-        "broker_url": celery_app.conf.broker_url,
-        "broker_transport_options": celery_app.conf.broker_transport_options,
-    }
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    celery_app.conf.update(
-        broker_url=broker,
-        broker_transport_options={**old["broker_transport_options"], "global_keyprefix": prefix},
-        task_always_eager=False,
-    )
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    try:
-        yield broker, prefix
-    finally:
-        celery_app.conf.update(task_always_eager=True, **old)
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-        client = redis.Redis.from_url(broker)
-        for key in client.scan_iter(match=f"{prefix}*"):
-            client.delete(key)
-        client.close()
-
-
-def _dead(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return True
-    return state in {"Z", "X"}  # a zombie nobody has reaped yet is dead too
-
-
-class Workers:
-    """Starts slow_worker.py subprocesses against this test's database and broker."""
-
-    def __init__(self, broker: str, prefix: str, tmp_path: Path):
-        self.broker, self.prefix = broker, prefix
-        # The private storage of this test (conftest's `_private_storage`): PDFs land here.
-        self.private = Path(settings.STORAGES["private"]["OPTIONS"]["location"])
-        self.marker = tmp_path / "stages.txt"
-        self.maildir = tmp_path / "mail"
-        self.log_path = tmp_path / "workers.log"
-        self.log = self.log_path.open("w")
-        self.started: list[subprocess.Popen] = []
-
-    def start(self, *, stage: str, visibility: int) -> subprocess.Popen:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-            "PRIVATE_STORAGE_ROOT": str(self.private),
-            # The subprocess must see this test's (transactional) database.
-            "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(
-                USER=connection.settings_dict["USER"] or "postgres",
-                HOST=connection.settings_dict["HOST"] or "127.0.0.1",
-                PORT=connection.settings_dict["PORT"] or 5432,
-                NAME=connection.settings_dict["NAME"],
-            ),
-        }
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                str(HERE / "slow_worker.py"),
-                settings.CELERY_TASK_DEFAULT_QUEUE,
-                self.broker,
-                self.prefix,
-                str(visibility),
-                stage,
-                str(STALL),
-                str(self.marker),
-                str(self.maildir),
-            ],
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the worker and its pool child
-        )
-        self.started.append(process)
-        return process
-
-    def stages(self, stage: str) -> list[tuple[int, str, str, int]]:
-        """(report pk, kind, language, pid) each time a worker process reached `stage`."""
-        if not self.marker.exists():
-            return []
-        lines = (line.split() for line in self.marker.read_text().splitlines())
-        return [
-            (int(pk), kind, language, int(pid))
-            for name, pk, kind, language, pid in lines
-            if name == stage
-        ]
-
-    def wait(self, predicate, what: str) -> None:
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline:
-            if predicate():
-                return
-            if any(p.poll() is not None and p.returncode != -signal.SIGKILL for p in self.started):
-                break  # a worker died on its own: no point waiting
-            time.sleep(0.2)
-        self.log.flush()
-        pytest.fail(
-            f"timed out waiting for {what}; worker log:\n{self.log_path.read_text()[-4000:]}"
-        )
-
-    def wait_stalled(self, stage: str, report) -> int:
-        """Waits until a worker process stalls at `stage` (reached first with the report's
-        own PDF); returns the pid of that process."""
-        self.wait(lambda: self.stages(stage), f"a worker to reach {stage!r}")
-        [(pk, kind, language, pid)] = self.stages(stage)
-        assert (pk, kind, language) == (report.pk, "report", report.participant.preferred_language)
-        return pid
-
-    def kill_worker(self, process: subprocess.Popen, child: int) -> None:
-        os.killpg(process.pid, signal.SIGKILL)  # the main process and its pool child at once
-        process.wait(timeout=30)
-        assert process.returncode == -signal.SIGKILL
-        self.wait(lambda: _dead(child), "the pool child to die")
-
-    def stop_all(self) -> None:
-        for process in self.started:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)  # warm shutdown: finishes the current task
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait(timeout=30)
-        self.log.close()
-
-    def pdf_files(self) -> list[str]:
-        """Every report PDF in private storage, as storage names."""
-        found = (self.private / "reports").rglob("*.pdf")
-        return sorted(path.relative_to(self.private).as_posix() for path in found)
-
-    def mail(self) -> list[bytes]:
-        """Every message a worker sent (file e-mail backend, every worker)."""
-        if not self.maildir.exists():
-            return []
-        sent = []
-        for path in sorted(self.maildir.iterdir()):
-            sent += [m for m in path.read_bytes().split(b"-" * 79 + b"\n") if m.strip()]
-        return sent
-
-
-@pytest.fixture
-def workers(isolated_broker, tmp_path):
-    broker, prefix = isolated_broker
-    started = Workers(broker, prefix, tmp_path)
-    try:
-        yield started
-    finally:
-        started.stop_all()
+    # The private storage of this test (conftest's `_private_storage`): PDFs land here.
+    private = Path(settings.STORAGES["private"]["OPTIONS"]["location"])
+    with isolated_broker(settings, db=BROKER_DB, name="results-kill") as (broker, prefix):
+        started = ReportWorkers(SLOW_WORKER, broker, prefix, tmp_path, private)
+        try:
+            yield started
+        finally:
+            started.stop_all()
 
 
 def _finished(report, workers):
@@ -346,7 +201,9 @@ def _assert_each_pdf_once(report, workers) -> dict[str, ReportDocument]:
     assert ReportDocument.objects.count() == len(KINDS)
     documents = {document.kind: document for document in ReportDocument.objects.all()}
     # One file per document, under its fixed name: no stray copy from the killed worker.
-    assert workers.pdf_files() == sorted(document.file_name for document in documents.values())
+    assert workers.pdf_files("reports") == sorted(
+        document.file_name for document in documents.values()
+    )
     for document in documents.values():
         data = (workers.private / document.file_name).read_bytes()
         assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
@@ -387,7 +244,7 @@ def test_worker_killed_mid_render_the_next_worker_makes_each_pdf_once(
     killed = workers.wait_stalled("render", report)
     workers.kill_worker(first, killed)  # in the middle of rendering the report's PDF
     assert not ReportDocument.objects.filter(report=report).exists()
-    assert workers.pdf_files() == []
+    assert workers.pdf_files("reports") == []
 
     # A new worker with a short visibility timeout: the unacknowledged task comes back.
     workers.start(stage="none", visibility=RESTORE_AFTER)
@@ -437,7 +294,7 @@ def test_worker_killed_after_the_report_pdf_was_committed_makes_no_second(
     killed = workers.wait_stalled("stored", report)
     stored = ReportDocument.objects.get(report=report)  # committed before the kill ...
     assert stored.kind == "report"
-    assert workers.pdf_files() == [stored.file_name]
+    assert workers.pdf_files("reports") == [stored.file_name]
     workers.kill_worker(first, killed)  # ... but the letters were not made, nor the ack sent
 
     workers.start(stage="none", visibility=RESTORE_AFTER)
