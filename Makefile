@@ -42,6 +42,7 @@ run: venv messages
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 test: venv node_modules/.installed messages
 	@.ci/browser.sh

@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT))
 
 import pysam  # noqa: E402
 
-from results import knowledge_base as kb  # noqa: E402
-from results.clinvar import ClinVarRecord  # noqa: E402
+from results.engine import knowledge_base as kb  # noqa: E402
+from results.engine.clinvar import ClinVarRecord  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 KGP_3202 = Path("/work/shared/data/genetics/1kgp/1kgp3202_at_pharmcat_positions.vcf.gz")
@@ -89,13 +89,13 @@ def _generate(path: Path, records: int) -> Path:
 
 
 def _grch38() -> dict[str, int]:
-    from results.vcf_intake import GRCH38_LENGTHS
+    from results.engine.vcf_intake import GRCH38_LENGTHS
 
     return GRCH38_LENGTHS
 
 
 def _all_loci() -> list[kb.Locus]:
-    from results.pgx import target_loci
+    from results.engine.pgx import target_loci
 
     return target_loci()
 
@@ -120,7 +120,7 @@ def _child(code: str) -> dict[str, float]:
 
 def _interpret_times(path: Path, repeats: int = 5) -> dict[str, float]:
     return _child(
-        "from results.interpretation import interpret_vcf\n"
+        "from results.engine.interpretation import interpret_vcf\n"
         "from bench.bench_interpret import BENCH_CLINVAR\n"
         f"args = ({str(path)!r},)\n"
         "kwargs = {'clinvar': ('bench', BENCH_CLINVAR), 'absent_is_reference': True}\n"
@@ -148,7 +148,7 @@ def _full_scan(path: Path) -> dict[str, float]:
 
 def _batch() -> dict[str, float]:
     return _child(
-        "from results.interpretation import interpret_vcf_batch\n"
+        "from results.engine.interpretation import interpret_vcf_batch\n"
         "t = time.perf_counter()\n"
         f"r = interpret_vcf_batch({str(KGP_3202)!r}, absent_is_reference=True, "
         "with_recommendations=False)\n"

@@ -35,7 +35,7 @@ django.setup()
 import pypdf  # noqa: E402
 
 from bench.harness import figure, peak_rss_mb  # noqa: E402
-from results.interpretation import interpret_vcf, interpret_vcf_batch  # noqa: E402
+from results.engine.interpretation import interpret_vcf, interpret_vcf_batch  # noqa: E402
 from results.reports import build_report_context  # noqa: E402
 from results.reports import pdf as report_pdf  # noqa: E402
 

@@ -17,7 +17,7 @@ class KnowledgeBaseRelease(models.Model):
     """One knowledge-base identity the engine ran with (sources, versions, checksums).
 
     ClinVar records are not copied into tables: the engine reads its own compact release
-    file (`results.clinvar.write_release`), kept in private storage and pinned by sha256
+    file (`results.engine.clinvar.write_release`), kept in private storage and pinned by sha256
     here, so a finding can always be traced back to the exact records it was called from.
     """
 

@@ -11,7 +11,7 @@ from django.core.files.storage import storages
 from django.db import transaction
 
 from portal.audit import audit_record
-from results import clinvar, knowledge_base
+from results.engine import clinvar, knowledge_base
 from results.models import KnowledgeBaseRelease
 
 CLINVAR_FOLDER = "knowledge/clinvar"
@@ -29,7 +29,7 @@ def _sha256(path: Path) -> str:
 def knowledge_base_release_register(
     *, clinvar_path: str | Path | None = None, actor: Any = None, make_current: bool = True
 ) -> tuple[KnowledgeBaseRelease, bool]:
-    """Registers the knowledge base in `results/knowledge/` (+ a ClinVar release file).
+    """Registers the knowledge base in `results/engine/knowledge/` (+ a ClinVar release file).
 
     Returns (release, created). Registering the same identity twice returns the first row;
     the ClinVar file is copied into private storage so the release never depends on a path

@@ -24,7 +24,7 @@ from django.utils import timezone
 from participants.models import Participant, User, WithdrawalTier
 from portal.audit import audit_record
 from portal.outbox import outbox_enqueue
-from results.interpretation import interpret_vcf
+from results.engine.interpretation import interpret_vcf
 from results.models import (
     Choice,
     CounsellingContact,
@@ -40,7 +40,7 @@ from results.models import (
     Sample,
 )
 from results.releases import clinvar_for
-from results.vcf_intake import VcfIntakeError
+from results.engine.vcf_intake import VcfIntakeError
 
 log = logging.getLogger(__name__)
 S = ReportState

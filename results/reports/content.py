@@ -23,7 +23,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from results import knowledge_base as kb
+from results.engine import knowledge_base as kb
 
 from . import labels
 

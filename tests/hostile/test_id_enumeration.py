@@ -50,7 +50,7 @@ MADE_UP_INTS = ["0", "999999999", BIG]
 
 @pytest.fixture(scope="module")
 def kgp_result() -> dict:
-    from results.interpretation import interpret_vcf
+    from results.engine.interpretation import interpret_vcf
     from tests.results.workflow.helpers import KGP, NEGATIVE
 
     return interpret_vcf(KGP / f"{NEGATIVE}.pgx_genes.vcf.gz")

@@ -1,6 +1,6 @@
 """Malformed VCFs (R21): each is refused with a one-line reason a person can act on.
 
-The engine (`results.vcf_intake`) is fed truncated BGZF, GRCh37, gzip bombs, header-only
+The engine (`results.engine.vcf_intake`) is fed truncated BGZF, GRCh37, gzip bombs, header-only
 files, binary junk and overflowing fields; none may crash, run away with memory or echo
 an unbounded or unprintable value. The same files then go through the staff upload page:
 each bad file becomes a failed sample with its reason shown (escaped), the good file of the
@@ -17,8 +17,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from results.interpretation import interpret_vcf
-from results.vcf_intake import (
+from results.engine.interpretation import interpret_vcf
+from results.engine.vcf_intake import (
     GRCH37_LENGTHS,
     IntakeLimits,
     VcfIntakeError,

@@ -16,7 +16,7 @@ SHARED_GENETICS = Path("/work/shared/data/genetics")
 
 @pytest.fixture(scope="session")
 def pgx_targets() -> list[tuple[str, int]]:
-    from results import pgx
+    from results.engine import pgx
 
     return [(locus.chrom, locus.position) for locus in pgx.target_loci()]
 
@@ -28,7 +28,7 @@ def pgx_targets() -> list[tuple[str, int]]:
 
 from typing import Any  # noqa: E402
 
-from results import knowledge_base as kb  # noqa: E402
+from results.engine import knowledge_base as kb  # noqa: E402
 
 HEADER = (
     "##fileformat=VCFv4.2\n"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from results.interpretation import interpret_vcf, interpret_vcf_batch
+from results.engine.interpretation import interpret_vcf, interpret_vcf_batch
 
 KGP = Path("/work/shared/data/genetics/1kgp")
 SAMPLES = sorted((KGP / "samples").glob("*.pgx_genes.vcf.gz"))

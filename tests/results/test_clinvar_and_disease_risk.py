@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from results import clinvar
-from results.interpretation import interpret_vcf
+from results.engine import clinvar
+from results.engine.interpretation import interpret_vcf
 
 CLINVAR_HEADER = (
     "##fileformat=VCFv4.1\n##fileDate=2025-11-02\n##source=ClinVar\n##reference=GRCh38\n"
@@ -194,7 +194,7 @@ def test_x_linked_by_sex(tmp_path: Path, clinvar_file: Path) -> None:
 
 
 def test_ryr1_pharmcat_variant_is_disease_risk(tmp_path: Path) -> None:
-    from results import knowledge_base as kb
+    from results.engine import knowledge_base as kb
 
     definition = kb.gene_definitions()["RYR1"]
     allele = next(a for a in definition.named_alleles if not a.reference)

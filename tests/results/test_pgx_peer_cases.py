@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from results import pgx, vcf_intake
+from results.engine import pgx, vcf_intake
 
 PHARMCAT_TEST_DATA = Path(__file__).resolve().parents[1] / "data" / "pharmcat"
 

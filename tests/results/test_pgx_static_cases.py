@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from results import pgx, vcf_intake
+from results.engine import pgx, vcf_intake
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pharmcat"
 CASES = json.loads((DATA / "static_vcf_cases.json").read_text())["cases"]

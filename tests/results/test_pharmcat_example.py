@@ -3,7 +3,7 @@
 import csv
 from pathlib import Path
 
-from results.interpretation import interpret_vcf
+from results.engine.interpretation import interpret_vcf
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "pharmcat" / "examples"
 # CYP2D6 in the example report is an outside call (*1/*3), not derived from the VCF.

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from results.interpretation import interpret_vcf
+from results.engine.interpretation import interpret_vcf
 
 HEAD = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tP1\n"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pysam
 
-from results.interpretation import interpret_vcf
-from results.vcf_intake import GRCH38_LENGTHS, open_vcf
+from results.engine.interpretation import interpret_vcf
+from results.engine.vcf_intake import GRCH38_LENGTHS, open_vcf
 
 HEADER = "##fileformat=VCFv4.2\n"
 COLUMNS = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{samples}\n"
@@ -43,7 +43,7 @@ def test_bgzipped_without_index_in_read_only_folder(tmp_path: Path, monkeypatch)
     compressed = folder / "x.vcf.gz"
     pysam.tabix_compress(str(plain), str(compressed))
     # root can write anywhere, so say the folder is read-only the way the code asks
-    monkeypatch.setattr("results.vcf_intake.os.access", lambda path, mode: False)
+    monkeypatch.setattr("results.engine.vcf_intake.os.access", lambda path, mode: False)
     with open_vcf(compressed) as source:
         assert source.index_path.parent != folder
         assert source.read_sites([("chr10", 94761900)])

@@ -4,8 +4,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from results.interpretation import interpret_vcf
-from results.vcf_intake import VcfIntakeError
+from results.engine.interpretation import interpret_vcf
+from results.engine.vcf_intake import VcfIntakeError
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from results.clinvar import ClinVarFormatError, load_clinvar, write_release
+from results.engine.clinvar import ClinVarFormatError, load_clinvar, write_release
 
 
 class Command(BaseCommand):

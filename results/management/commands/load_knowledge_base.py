@@ -2,13 +2,13 @@
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from results.clinvar import ClinVarFormatError
+from results.engine.clinvar import ClinVarFormatError
 from results.releases import knowledge_base_release_register
 
 
 class Command(BaseCommand):
     help = (
-        "Register the knowledge base in results/knowledge/ (+ a ClinVar release file from "
+        "Register the knowledge base in results/engine/knowledge/ (+ a ClinVar release file from "
         "load_clinvar) as the current release; --reinterpret queues every sample for it."
     )
 

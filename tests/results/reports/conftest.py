@@ -31,7 +31,7 @@ def interpretation() -> dict:
     """NA12878 (CYP2C19 *1/*2, CYP2D6 *3/*4...), interpreted by the real engine."""
     if not SAMPLE_VCF.exists():
         pytest.skip("1000 Genomes sample VCF not available")
-    from results.interpretation import interpret_vcf
+    from results.engine.interpretation import interpret_vcf
 
     return interpret_vcf(SAMPLE_VCF, absent_is_reference=True)
 

@@ -7,7 +7,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from results.clinvar import write_release
+from results.engine.clinvar import write_release
 from results.models import CounsellingContact, KnowledgeBaseRelease, Report, ReportState
 from results.services import counselling_contact_record
 from results.tasks import send_counselling_reminders

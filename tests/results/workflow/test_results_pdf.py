@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from results.interpretation import interpret_vcf
+from results.engine.interpretation import interpret_vcf
 from results.models import ReportDocument, ReportState, ReportView
 from results.services import report_transition, results_preference_set
 from tests.results.workflow.helpers import KGP, NEGATIVE, POSITIVE, give_gror, make_report

@@ -2,7 +2,7 @@
 
 import pytest
 
-from results.clinvar import ClinVarRecord, write_release
+from results.engine.clinvar import ClinVarRecord, write_release
 from results.models import Interpretation, RecontactTask, Report, ReportState
 from results.releases import knowledge_base_release_register
 from results.services import (

@@ -58,7 +58,7 @@ def test_staff_pages_need_their_permission(client, counsellor, participant):
 def test_two_people_review_and_release_over_http(
     client, participant, kb, counsellor, second_counsellor, django_capture_on_commit_callbacks
 ):
-    from results.interpretation import interpret_vcf
+    from results.engine.interpretation import interpret_vcf
     from tests.results.workflow.helpers import KGP, POSITIVE
 
     give_gror(participant)

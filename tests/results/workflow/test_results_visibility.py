@@ -27,7 +27,7 @@ def released(participant, kb):
 
 
 def _minimal_result():
-    from results.interpretation import interpret_vcf
+    from results.engine.interpretation import interpret_vcf
     from tests.results.workflow.helpers import KGP, NEGATIVE
 
     return interpret_vcf(KGP / f"{NEGATIVE}.pgx_genes.vcf.gz")

@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from results.interpretation import interpret_vcf
+from results.engine.interpretation import interpret_vcf
 from results.models import Interpretation, Report, ReportDocument, ReportState
 from results.services import report_release, report_review, results_preference_set
 from tests.factories import ParticipantFactory

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from results import knowledge_base as kb
+from results.engine import knowledge_base as kb
 
 # ClinVar's review-status vocabulary -> gold stars.
 REVIEW_STARS: dict[str, int] = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from results import knowledge_base as kb
-from results.vcf_intake import SiteRecord
+from results.engine import knowledge_base as kb
+from results.engine.vcf_intake import SiteRecord
 
 
 def _interpretation(site: kb.TraitSite, genotype: str) -> str | None:

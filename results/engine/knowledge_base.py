@@ -1,6 +1,6 @@
 """The versioned knowledge base the interpretation engine reads at run time.
 
-Everything under ``results/knowledge/`` is copied reference data (see each folder's
+Everything under ``results/engine/knowledge/`` is copied reference data (see each folder's
 PROVENANCE.md); this module reads it into immutable in-memory structures once per process
 and computes the knowledge-base identity that every finding is stamped with.
 """

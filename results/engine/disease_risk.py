@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from results import knowledge_base as kb
-from results.clinvar import ClinVarRecord
-from results.vcf_intake import SiteRecord
+from results.engine import knowledge_base as kb
+from results.engine.clinvar import ClinVarRecord
+from results.engine.vcf_intake import SiteRecord
 
 TRUNCATING_CONSEQUENCES = frozenset(
     {

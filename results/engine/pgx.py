@@ -22,8 +22,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from results import knowledge_base as kb
-from results.vcf_intake import Genotype, SiteRecord
+from results.engine import knowledge_base as kb
+from results.engine.vcf_intake import Genotype, SiteRecord
 
 # Beyond this many independent unphased heterozygous units the strand permutations explode
 # (2^n); PharmCAT has the same limit in practice, we state it instead of stalling.

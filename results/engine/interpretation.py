@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from results import clinvar as clinvar_module
-from results import disease_risk, pgx, traits
-from results import knowledge_base as kb
-from results.clinvar import ClinVarRecord
-from results.vcf_intake import (
+from results.engine import clinvar as clinvar_module
+from results.engine import disease_risk, pgx, traits
+from results.engine import knowledge_base as kb
+from results.engine.clinvar import ClinVarRecord
+from results.engine.vcf_intake import (
     DEFAULT_LIMITS,
     IntakeLimits,
     SiteRecord,
