@@ -25,6 +25,7 @@ from participants.models import Participant, User, WithdrawalTier
 from portal.audit import audit_record
 from portal.outbox import outbox_enqueue
 from results.engine.interpretation import interpret_vcf
+from results.engine.vcf_intake import VcfIntakeError
 from results.models import (
     Choice,
     CounsellingContact,
@@ -40,7 +41,6 @@ from results.models import (
     Sample,
 )
 from results.releases import clinvar_for
-from results.engine.vcf_intake import VcfIntakeError
 
 log = logging.getLogger(__name__)
 S = ReportState
