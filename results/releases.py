@@ -97,3 +97,14 @@ def clinvar_for(release: KnowledgeBaseRelease) -> tuple[str, list] | None:
     if not release.clinvar_file:
         return None
     return _clinvar_records(release.clinvar_file, release.clinvar_sha256)
+
+
+def newest_clinvar() -> tuple[str, list] | Path | None:
+    """The ClinVar release to use when none is named: the current knowledge-base release's, else
+    the newest release file that `load_clinvar` wrote, else None (disease risk not determined)."""
+    release = current_release()
+    if release is not None and release.clinvar_file:
+        return clinvar_for(release)
+    folder = Path(storages["private"].path(CLINVAR_FOLDER))
+    files = sorted(folder.glob("clinvar-*.json")) if folder.is_dir() else []
+    return files[-1] if files else None

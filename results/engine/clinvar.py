@@ -30,7 +30,26 @@ REVIEW_STARS: dict[str, int] = {
     "no_interpretation_for_the_single_variant": 0,
     "no_classification_for_the_single_variant": 0,
 }
-REPORTABLE_CLNSIG = frozenset({"Pathogenic", "Likely_pathogenic", "Pathogenic/Likely_pathogenic"})
+# ACMG classes that make a variant reportable. CLNSIG joins concordant classes with "/" and
+# appends non-ACMG terms with "|" (``Pathogenic|risk_factor``): the classes are parsed, never
+# matched as one string. Low-penetrance P/LP counts only next to a full P or LP (policy).
+REPORTABLE_CLASSES = frozenset({"Pathogenic", "Likely_pathogenic"})
+LOW_PENETRANCE = frozenset({"Pathogenic,_low_penetrance", "Likely_pathogenic,_low_penetrance"})
+
+
+def clnsig_classes(clnsig: str) -> tuple[list[str], list[str]]:
+    """(ACMG classes, other terms) of a CLNSIG value."""
+    primary, *others = clnsig.split("|")
+    return [c for c in primary.split("/") if c], [o for o in others if o]
+
+
+def clnsig_reportable(clnsig: str) -> bool:
+    classes, _ = clnsig_classes(clnsig)
+    return (
+        bool(classes)
+        and bool(REPORTABLE_CLASSES & set(classes))
+        and set(classes) <= (REPORTABLE_CLASSES | LOW_PENETRANCE)
+    )
 
 
 class ClinVarFormatError(ValueError):
@@ -93,7 +112,7 @@ def load_clinvar(
             raise ClinVarFormatError(f"malformed ClinVar line: {line[:60]!r}")
         info = _parse_info(fields[7])
         clnsig = info.get("CLNSIG", "")
-        if clnsig not in REPORTABLE_CLNSIG and not (allow_conflicts and "athogenic" in clnsig):
+        if not clnsig_reportable(clnsig) and not (allow_conflicts and "athogenic" in clnsig):
             continue
         status = info.get("CLNREVSTAT", "")
         if "conflicting" in status and not allow_conflicts:

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from results.engine import core_alleles as core
 from results.engine import knowledge_base as kb
+from results.engine.callability import PositionState, record_state
 from results.engine.clinvar import ClinVarRecord
 from results.engine.vcf_intake import SiteRecord
 
@@ -26,6 +28,7 @@ TRUNCATING_CONSEQUENCES = frozenset(
     }
 )
 MH_CONDITION = "Malignant hyperthermia susceptibility"
+CPIC_MHS_SOURCE = "CPIC RYR1/CACNA1S allele functionality table"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,19 +38,23 @@ class _Carried:
     haploid: bool
     strands: frozenset[int] | None  # strand indexes carrying ALT when phased, else None
     phase_set: int | None
+    qc: str  # "pass", "filtered" (FILTER/FT), "review" (low GQ/DP, half call, sex conflict)
+    sex_conflict: bool  # a heterozygous chrX call in a participant recorded as male
 
 
 def pharmcat_mh_records() -> list[ClinVarRecord]:
-    """RYR1/CACNA1S named alleles from the PharmCAT definitions, as disease-risk variants.
+    """RYR1/CACNA1S alleles CPIC lists as malignant-hyperthermia-associated, as disease-risk
+    variants (the PGx half reads the same list, so the two halves agree).
 
-    CPIC lists them as malignant-hyperthermia-susceptibility variants; they are reported under the
-    ACMG dominant rule even when no ClinVar release has been loaded.
+    Only those alleles: the other RYR1 definition alleles are of uncertain function and give
+    "Uncertain Susceptibility", never a finding. They did not come from ClinVar and carry no
+    ClinVar review status; ``source`` says where they came from.
     """
     out: list[ClinVarRecord] = []
     for gene in ("RYR1", "CACNA1S"):
         definition = kb.gene_definitions()[gene]
         for allele in definition.named_alleles:
-            if allele.reference:
+            if allele.reference or not core.mhs_associated(gene, allele.name):
                 continue
             for index, value in enumerate(allele.alleles):
                 if value is None:
@@ -64,9 +71,9 @@ def pharmcat_mh_records() -> list[ClinVarRecord]:
                         allele_id="",
                         hgvs=f"{gene}:{allele.name}",
                         condition=MH_CONDITION,
-                        classification="Pathogenic (CPIC MHS-causative, PharmCAT definition)",
-                        review_status="CPIC guideline",
-                        stars=4,
+                        classification="Malignant hyperthermia associated (CPIC allele function)",
+                        review_status=CPIC_MHS_SOURCE,
+                        stars=0,
                         molecular_consequence=(),
                     )
                 )
@@ -81,29 +88,26 @@ def knowledge_records(clinvar: Sequence[ClinVarRecord] | None) -> list[ClinVarRe
     return records
 
 
-def _spelled(allele: str, site_ref: str, clinvar_ref: str) -> str:
-    """Respell a VCF allele over the ClinVar REF span (the two may trim indels differently)."""
-    if len(site_ref) > len(clinvar_ref) and allele.endswith(site_ref[len(clinvar_ref) :]):
-        return allele[: len(allele) - (len(site_ref) - len(clinvar_ref))]
-    if len(site_ref) < len(clinvar_ref):
-        return allele + clinvar_ref[len(site_ref) :]
-    return allele
+def _trimmed(pos: int, ref: str, alt: str) -> tuple[int, str, str]:
+    """Trim shared trailing then leading bases (keeping one): the minimal representation."""
+    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
+        ref, alt = ref[:-1], alt[:-1]
+    while len(ref) > 1 and len(alt) > 1 and ref[0] == alt[0]:
+        ref, alt, pos = ref[1:], alt[1:], pos + 1
+    return pos, ref, alt
 
 
 def _carried(
     record: ClinVarRecord, sites: list[SiteRecord], sample_index: int, male: bool
 ) -> _Carried | None:
+    wanted = _trimmed(record.pos, record.ref, record.alt)
     for site in sites:
-        if site.ref != record.ref and not (
-            site.ref.startswith(record.ref) or record.ref.startswith(site.ref)
-        ):
-            continue
         genotype = site.genotypes[sample_index]
-
+        # exact comparison of normalised alleles: an in-frame ACTG>A is not a frameshift AC>A
         strands = [
             i
             for i, a in enumerate(genotype.alleles)
-            if a is not None and _spelled(a, site.ref, record.ref) == record.alt
+            if a is not None and a != site.ref and _trimmed(site.pos, site.ref, a) == wanted
         ]
         if not strands:
             continue
@@ -117,12 +121,25 @@ def _carried(
             haploid,
             frozenset(strands) if genotype.phased else None,
             genotype.phase_set,
+            _site_qc(sites, sample_index),
+            male and record.chrom == "chrX" and not haploid and len(set(genotype.alleles)) > 1,
         )
     return None
 
 
+def _site_qc(sites: list[SiteRecord], sample_index: int) -> str:
+    state = record_state(sites, sample_index)
+    if state is PositionState.FILTERED:
+        return "filtered"
+    if state is PositionState.CALLED:
+        return "pass"
+    return "review"  # low quality, or a half call
+
+
 def _finding(carried: _Carried, zygosity: str, release: str, rule: str) -> dict[str, object]:
     r = carried.record
+    if carried.sex_conflict:
+        zygosity = "heterozygous (conflicts with recorded sex: male)"
     return {
         "gene": r.gene,
         "hgvs": r.hgvs,
@@ -130,11 +147,13 @@ def _finding(carried: _Carried, zygosity: str, release: str, rule: str) -> dict[
         "zygosity": zygosity,
         "classification": r.classification,
         "review_status": r.review_status,
-        "stars": r.stars,
         "condition": r.condition,
         "clinvar_id": r.clinvar_id or None,
         "rule": rule,
         "knowledge_base_release": release,
+        "source": "cpic_mhs" if r.review_status == CPIC_MHS_SOURCE else "clinvar",
+        "stars": None if r.review_status == CPIC_MHS_SOURCE else r.stars,
+        "qc": "review" if carried.sex_conflict and carried.qc == "pass" else carried.qc,
     }
 
 

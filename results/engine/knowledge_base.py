@@ -17,8 +17,9 @@ from typing import Any
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent / "knowledge"
 
-# Genes the engine calls. CYP2D6 is called from SNVs only (no copy number, no hybrids) and
-# G6PD/RYR1/CYP2D6 phenotypes come from pypgx because PharmCAT ships no phenotype file for them.
+# Genes with PharmCAT allele definitions. G6PD/RYR1/CYP2D6 phenotypes come from pypgx because
+# PharmCAT ships no phenotype file for them. CYP2D6 is matched from the VCF for the clinician's
+# appendix only: it is reported from an outside call (see OUTSIDE_CALL_GENES).
 PGX_GENES: tuple[str, ...] = (
     "ABCG2",
     "CACNA1S",
@@ -38,7 +39,16 @@ PGX_GENES: tuple[str, ...] = (
     "TPMT",
     "UGT1A1",
     "VKORC1",
+    "NAT2",
+    "CFTR",
 )
+
+# Genes the VCF cannot call (copy number, hybrids, HLA typing, mitochondrial heteroplasmy need
+# dedicated tools): only an outside call (PharmCAT's format) reports them. MT-RNR1 is also read
+# from chrM when the file has it.
+OUTSIDE_CALL_GENES: tuple[str, ...] = ("CYP2D6", "HLA-A", "HLA-B", "MT-RNR1")
+# Every gene a report may show, in the order the engine returns them.
+ALL_PGX_GENES: tuple[str, ...] = tuple(sorted({*PGX_GENES, *OUTSIDE_CALL_GENES}))
 
 # PharmCAT's NamedAlleleMatcher.TREAT_UNDOCUMENTED_VARIATIONS_AS_REFERENCE.
 UNDOCUMENTED_AS_REFERENCE_GENES = frozenset({"CACNA1S", "DPYD", "G6PD", "NUDT15", "RYR1", "TPMT"})
@@ -209,6 +219,12 @@ def gene_definitions() -> dict[str, GeneDefinition]:
     return definitions
 
 
+@functools.cache
+def gene_exemptions() -> dict[str, dict[str, Any]]:
+    """PharmCAT's per-gene matcher exceptions (amp1Alleles, requiredPositions, priorities...)."""
+    return _load_json(KNOWLEDGE_DIR / "pharmcat" / "definition" / "alleles" / "exemptions.json")
+
+
 def _pharmcat_phenotypes(gene: str) -> GenePhenotypes:
     raw = _load_json(KNOWLEDGE_DIR / "pharmcat" / "phenotype" / f"{gene}.json")
     diplotypes: dict[tuple[str, ...], tuple[str, str | None]] = {}
@@ -314,11 +330,17 @@ def acmg_genes(version: str = "3.2") -> dict[str, AcmgGene]:
             if existing is not None:
                 # A gene listed for several diseases keeps one rule; the diseases are joined.
                 disease = f"{existing.disease}; {disease}"
+            inheritance = row["inheritance"].strip()
+            rule = row["variants_to_report"].strip()
+            if inheritance == "AR" and rule == "All P and LP":
+                # ACMG SF policy: a recessive gene is reported only with two P/LP variants (one is
+                # carrier status). The v3.2 table lists TRDN as "All P and LP" although AR.
+                rule = "P and LP (2 variants)"
             genes[symbol] = AcmgGene(
                 gene=symbol,
                 disease=disease,
-                inheritance=row["inheritance"].strip(),
-                variants_to_report=row["variants_to_report"].strip(),
+                inheritance=inheritance,
+                variants_to_report=rule,
                 list_version=version,
             )
     return genes

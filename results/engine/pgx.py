@@ -22,7 +22,16 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from results.engine import core_alleles as core
 from results.engine import knowledge_base as kb
+from results.engine.callability import STATE_WORDS, PositionState, position_state
+from results.engine.representation import (
+    INDEL_WINDOW,
+    NORMALISE_HINT,
+    is_indel,
+    respell_shifted,
+    to_locus_spelling,
+)
 from results.engine.vcf_intake import Genotype, SiteRecord
 
 # Beyond this many independent unphased heterozygous units the strand permutations explode
@@ -46,8 +55,22 @@ class SampleAllele:
         return self.allele2 is None or self.allele1 == self.allele2
 
 
+class Status:
+    CALLED = "called"
+    NOT_DETERMINED = "not_determined"
+    OUTSIDE_CALL = "outside_call"
+
+
 @dataclass(slots=True)
 class GeneCall:
+    """One gene's result.
+
+    ``diplotypes`` is the matcher's answer with PharmCAT's semantics (ties listed in full); it
+    is kept for the clinician's appendix even when the gene is not determined. What a report may
+    state is ``status``: only a "called" or "outside_call" gene has a reportable diplotype,
+    phenotype and recommendations (``as_dict`` blanks them otherwise).
+    """
+
     gene: str
     diplotypes: list[str]
     phenotype: str | None
@@ -57,16 +80,51 @@ class GeneCall:
     match_score: int | None = None
     haplotypes: list[list[str]] = field(default_factory=list)
     recommendations: list[dict[str, object]] = field(default_factory=list)
+    status: str = Status.CALLED
+    reason: str | None = None
+    reason_code: str | None = None
+    tested_alleles: list[str] = field(default_factory=list)
+    untested_alleles: list[str] = field(default_factory=list)
+    core_alleles: list[str] = field(default_factory=list)
+    unassessed_positions: dict[str, str] = field(default_factory=dict)
+    source: str = "vcf"
+    outside_call_tool: str | None = None
+    allele_status: dict[str, str] = field(default_factory=dict)
+    ambiguous: bool = False
+
+    def not_determined(self, code: str, reason: str) -> None:
+        if self.status == Status.NOT_DETERMINED:
+            return  # the first reason found is the one that decides
+        self.status = Status.NOT_DETERMINED
+        self.reason_code = code
+        self.reason = reason
+
+    @property
+    def reportable(self) -> bool:
+        return self.status in (Status.CALLED, Status.OUTSIDE_CALL)
 
     def as_dict(self) -> dict[str, object]:
+        reportable = self.reportable
         return {
-            "diplotypes": self.diplotypes,
-            "phenotype": self.phenotype,
-            "activity_score": self.activity_score,
+            "diplotypes": self.diplotypes if reportable else [],
+            "phenotype": self.phenotype if reportable else None,
+            "activity_score": self.activity_score if reportable else None,
             "missing_positions": self.missing_positions,
             "notes": self.notes,
             "match_score": self.match_score,
-            "recommendations": self.recommendations,
+            "recommendations": self.recommendations if reportable else [],
+            "status": self.status,
+            "reason": self.reason,
+            "reason_code": self.reason_code,
+            "tested_alleles": self.tested_alleles,
+            "untested_alleles": self.untested_alleles,
+            "core_alleles": self.core_alleles,
+            "unassessed_positions": self.unassessed_positions,
+            "matcher_diplotypes": self.diplotypes,
+            "matcher_phenotype": self.phenotype,
+            "source": self.source,
+            "outside_call_tool": self.outside_call_tool,
+            "allele_status": self.allele_status,
         }
 
 
@@ -86,18 +144,6 @@ def diplotype_name(first: str, second: str | None) -> str:
 
 
 # ----------------------------------------------------------------------- sample alleles
-
-
-def to_locus_spelling(record_ref: str, allele: str, locus_ref: str) -> str:
-    """Spell a VCF allele over the definition's REF span (the two may trim indels differently)."""
-    if len(record_ref) == len(locus_ref):
-        return allele
-    if len(record_ref) < len(locus_ref):
-        return allele + locus_ref[len(record_ref) :]
-    suffix = record_ref[len(locus_ref) :]
-    if allele.endswith(suffix) and len(allele) > len(suffix):
-        return allele[: len(allele) - len(suffix)]
-    return allele + "?"  # cannot be expressed over the definition span: undocumented
 
 
 def sample_allele_at(
@@ -329,7 +375,7 @@ def _match_cached(
                         score = _score(h1, [s1], refs) + _score(h2, [s2], refs)
                     else:
                         score = _score(h1, sorted(seqs1 & {s1, s2}), refs) + _score(
-                            h2, sorted(seqs2 & {s1, s2}), alleles
+                            h2, sorted(seqs2 & {s1, s2}), refs
                         )
                     best = score if best is None else max(best, score)
                 if best is not None:
@@ -359,7 +405,29 @@ def _score(haplotype: _Haplotype, strands: list[tuple[str, ...]], refs: tuple[st
 # ---------------------------------------------------------------------------- phenotype
 
 
+def cpic_term(gene: str, label: str | None) -> str | None:
+    """The phenotype in CPIC's own words, which is what CPIC's lookup keys use.
+
+    pypgx prefixes G6PD phenotypes ("G6PD Deficient"); CPIC says "Deficient".
+    """
+    if label is None:
+        return None
+    if gene == "G6PD":
+        label = label.removeprefix("G6PD ").strip()
+    return label
+
+
 def _phenotype_for(gene: str, names: tuple[str, ...]) -> tuple[str | None, str | None]:
+    if gene in ("RYR1", "CACNA1S"):
+        # CPIC: any MHS-associated allele -> susceptible; otherwise "uncertain" (never "normal")
+        if any(core.mhs_associated(gene, name) for name in names):
+            return "Malignant Hyperthermia Susceptibility", None
+        return "Uncertain Susceptibility", None
+    phenotype, activity = _table_phenotype(gene, names)
+    return cpic_term(gene, phenotype), activity
+
+
+def _table_phenotype(gene: str, names: tuple[str, ...]) -> tuple[str | None, str | None]:
     table = kb.gene_phenotypes()[gene]
     key = tuple(sorted(names))
     if key in table.diplotypes:
@@ -417,6 +485,7 @@ def _summarise(gene: str, matches: list[DiplotypeMatch], call: GeneCall) -> None
         call.phenotype = next(iter(phenotypes)) or "Indeterminate"
     elif results:
         call.phenotype = "Indeterminate"
+        call.ambiguous = True
         call.notes.append(
             "ambiguous call; phenotype per diplotype: "
             + "; ".join(
@@ -431,19 +500,85 @@ def _summarise(gene: str, matches: list[DiplotypeMatch], call: GeneCall) -> None
 # ------------------------------------------------------------------------------- DPYD
 
 
-def _call_dpyd(sample: dict[int, SampleAllele], call: GeneCall, top_candidate_only: bool) -> None:
-    """DPYD as CPIC/PharmCAT call it: an exact diplotype when phased, else the two lowest-function
-    alleles found (unphased variants cannot be assigned to strands)."""
+def _dpyd_activity(name: str) -> float:
+    value = kb.gene_phenotypes()["DPYD"].allele_activity.get(name)
+    return 1.0 if value is None else value
+
+
+def _dpyd_phenotype(score: float) -> str:
+    # CPIC DPYD activity score bins: 2 normal, 1-1.5 intermediate, 0-0.5 poor
+    if score >= 2:
+        return "Normal Metabolizer"
+    if score >= 1:
+        return "Intermediate Metabolizer"
+    return "Poor Metabolizer"
+
+
+def _dpyd_alleles_on(strand: dict[int, str]) -> list[str]:
+    """Non-reference DPYD alleles whose every defining position this strand carries."""
     definition = kb.gene_definitions()["DPYD"]
+    found = []
+    for allele in definition.named_alleles:
+        if allele.reference:
+            continue
+        defined = [(i, a) for i, a in enumerate(allele.alleles) if a is not None]
+        if defined and all(i in strand and strand[i] == a for i, a in defined):
+            found.append(allele.name)
+    # an allele whose positions are a subset of another found allele's is part of it (HapB3)
+    return [
+        name
+        for name in found
+        if not any(other != name and _dpyd_contains(other, name) for other in found)
+    ]
+
+
+def _dpyd_contains(big: str, small: str) -> bool:
+    definition = kb.gene_definitions()["DPYD"]
+    alleles = {a.name: a for a in definition.named_alleles}
+    b = {i for i, v in enumerate(alleles[big].alleles) if v is not None}
+    s = {i for i, v in enumerate(alleles[small].alleles) if v is not None}
+    return s < b
+
+
+def _call_dpyd(sample: dict[int, SampleAllele], call: GeneCall, top_candidate_only: bool) -> None:
+    """DPYD as CPIC and PharmCAT call it.
+
+    Phased (or effectively phased: at most one heterozygous position, or every heterozygous
+    position in one phase set) -> the variants found on each strand; a strand's value is its
+    lowest-function variant, and the score adds the two strands. Two variants in cis therefore
+    leave one intact copy (score 1, intermediate), not two broken ones.
+    Unphased with several heterozygous variants -> the two lowest-function variants found, as
+    CPIC says when phase is unknown (it may overstate the effect; the note says so).
+    """
     matches, notes = match_diplotypes("DPYD", sample, top_candidate_only=top_candidate_only)
-    strands = _strand_permutations([sample[i] for i in sorted(sample)])
-    effectively_phased = strands is not None and len(strands) <= 2
-    if effectively_phased and len(matches) == 1:
-        call.diplotypes = [m.name for m in matches]
-        call.match_score = matches[0].score
-        _summarise("DPYD", matches, call)
+    ordered = sorted(sample)
+    hets = [i for i in ordered if not sample[i].homozygous]
+    phase_sets = {sample[i].phase_set for i in hets}
+    effectively_phased = len(hets) <= 1 or (
+        all(sample[i].phased for i in hets) and len(phase_sets) == 1
+    )
+    if effectively_phased:
+        first = {i: sample[i].allele1 for i in ordered}
+        second = {
+            i: (sample[i].allele2 if sample[i].allele2 is not None else sample[i].allele1)
+            for i in ordered
+        }
+        strands = [_dpyd_alleles_on(first), _dpyd_alleles_on(second)]
+        values = [min((_dpyd_activity(n) for n in strand), default=1.0) for strand in strands]
+        names = [" + ".join(strand) if strand else "Reference" for strand in strands]
+        score = sum(values)
+        call.diplotypes = [diplotype_name(names[0], names[1])]
+        call.match_score = matches[0].score if matches else None
+        call.activity_score = _format_score(score)
+        call.phenotype = _dpyd_phenotype(score)
+        if any(len(strand) > 1 for strand in strands):
+            call.notes.append(
+                "more than one DPYD variant on one strand (in cis): that strand counts once, "
+                "at its lowest-function variant"
+            )
         return
     table = kb.gene_phenotypes()["DPYD"]
+    definition = kb.gene_definitions()["DPYD"]
     found: list[str] = []
     for allele in definition.named_alleles:
         if allele.reference:
@@ -460,20 +595,75 @@ def _call_dpyd(sample: dict[int, SampleAllele], call: GeneCall, top_candidate_on
         return
     found.sort(key=lambda n: (table.allele_activity.get(n) or 0.0, _name_key(n)))
     lowest = [*found, "Reference", "Reference"][:2]
-    score = sum(table.allele_activity.get(n) or 0.0 for n in lowest)
+    score = sum(_dpyd_activity(n) if n != "Reference" else 1.0 for n in lowest)
     call.diplotypes = [diplotype_name(lowest[0], lowest[1])]
     call.activity_score = _format_score(score)
-    phenotype_by_score = {a: p for (p, a) in table.diplotypes.values() if a is not None}
-    call.phenotype = phenotype_by_score.get(call.activity_score, "Indeterminate")
-    if len(found) > 2 or not effectively_phased:
-        call.notes.append(
-            "unphased DPYD variants: alleles found "
-            + ", ".join(found)
-            + "; the two lowest-function alleles give the activity score (CPIC)"
-        )
+    call.phenotype = _dpyd_phenotype(score)
+    call.notes.append(
+        "unphased DPYD variants: alleles found "
+        + ", ".join(found)
+        + "; the two lowest-function alleles give the activity score (CPIC). If they are on the "
+        "same strand the true effect is milder; phased data would tell."
+    )
 
 
 # ----------------------------------------------------------------------------- driver
+
+
+def _label(locus: kb.Locus) -> str:
+    return f"{locus.chrom}:{locus.position}" + (f" ({locus.rsid})" if locus.rsid else "")
+
+
+def _shifted_indel_records(
+    locus: kb.Locus, records: Mapping[tuple[str, int], list[SiteRecord]], sample_index: int
+) -> tuple[list[SiteRecord], bool]:
+    """Indel records near a defined indel, rewritten at the definition's position.
+
+    Returns (rewritten records, undecidable): undecidable is True when an indel the sample
+    carries nearby cannot be placed without the reference genome.
+    """
+    rewritten: list[SiteRecord] = []
+    undecidable = False
+    end = locus.position + len(locus.ref) - 1
+    for pos in range(locus.position - INDEL_WINDOW, end + INDEL_WINDOW + 1):
+        if pos == locus.position:
+            continue
+        for record in records.get((locus.chrom, pos), ()):
+            if not is_indel(record.ref, record.alts):
+                continue
+            genotype = record.genotypes[sample_index]
+            if not any(a is not None and a != record.ref for a in genotype.alleles):
+                continue  # the sample does not carry this indel
+            respelled = respell_shifted(
+                locus_pos=locus.position,
+                locus_ref=locus.ref,
+                record_pos=record.pos,
+                record_ref=record.ref,
+                alleles=(record.ref, *record.alts),
+            )
+            if respelled is None:
+                undecidable = True
+                continue
+            mapping = respelled.alleles
+            alleles = tuple(
+                None if a is None else mapping.get(a, a + "?") for a in genotype.alleles
+            )
+            rewritten.append(
+                SiteRecord(
+                    chrom=locus.chrom,
+                    pos=locus.position,
+                    ref=locus.ref,
+                    alts=tuple(mapping[a] for a in record.alts),
+                    filter=record.filter,
+                    genotypes=tuple(
+                        Genotype(alleles, g.phased, g.phase_set, g.gq, g.dp, g.ft)
+                        if i == sample_index
+                        else g
+                        for i, g in enumerate(record.genotypes)
+                    ),
+                )
+            )
+    return rewritten, undecidable
 
 
 def call_gene(
@@ -485,28 +675,51 @@ def call_gene(
     absent_is_reference: bool = False,
     top_candidate_only: bool = True,
 ) -> GeneCall:
+    """Call one gene from a readout (see callability.py for when a position counts as read).
+
+    ``absent_is_reference`` is the lab's attestation that positions absent from the file are
+    reference for its validated pipeline; without it an absent position is missing.
+    """
     definition = kb.gene_definitions()[gene]
     haploid = sex == "male" and definition.chromosome == "chrX"
+    blocks = getattr(records, "blocks", {})
     sample: dict[int, SampleAllele] = {}
     missing: list[str] = []
     notes: list[str] = []
+    unassessed: dict[int, PositionState] = {}
+    half_called: list[str] = []
+    unnormalised: list[str] = []
+    sex_conflict: list[str] = []
     reference_calls = _reference_calls(gene, haploid)
     for index, locus in enumerate(definition.loci):
-        found = records.get((locus.chrom, locus.position))
-        if not found:
-            if absent_is_reference:
-                sample[index] = reference_calls[index]
-            else:
-                missing.append(
-                    f"{locus.chrom}:{locus.position}" + (f" ({locus.rsid})" if locus.rsid else "")
-                )
+        key = (locus.chrom, locus.position)
+        found = list(records.get(key) or ())
+        indel = is_indel(locus.ref, locus.alts)
+        if indel:
+            shifted, undecidable = _shifted_indel_records(locus, records, sample_index)
+            found += shifted
+            if undecidable:
+                unnormalised.append(_label(locus))
+        state = position_state(
+            found or None,
+            blocks.get(key),
+            sample_index,
+            indel=indel,
+            lab_attested=absent_is_reference,
+        )
+        if state is PositionState.REFERENCE:
+            sample[index] = reference_calls[index]
             continue
-        allele = sample_allele_at(locus, found, sample_index, haploid=haploid)
-        if allele is None:
-            missing.append(
-                f"{locus.chrom}:{locus.position}" + (f" ({locus.rsid})" if locus.rsid else "")
-            )
+        allele = sample_allele_at(locus, found, sample_index, haploid=haploid) if found else None
+        if state is not PositionState.CALLED or allele is None:
+            state = PositionState.NO_CALL if state is PositionState.CALLED else state
+            unassessed[index] = state
+            missing.append(_label(locus))
+            if state is PositionState.HALF_CALL:
+                half_called.append(_label(locus))
             continue
+        if haploid and allele.allele2 is not None and allele.allele1 != allele.allele2:
+            sex_conflict.append(_label(locus))
         documented = {locus.ref, *locus.alts}
         for value in (allele.allele1, allele.allele2):
             if value is not None and value not in documented:
@@ -531,8 +744,13 @@ def call_gene(
             )
         sample[index] = allele
     call = GeneCall(gene, [], None, None, missing, notes)
+    call.unassessed_positions = {
+        _label(definition.loci[i]): STATE_WORDS[state] for i, state in unassessed.items()
+    }
+    _tested_sets(gene, call, unassessed)
     if gene == "DPYD":
-        _call_dpyd(sample, call, top_candidate_only)
+        if sample:
+            _call_dpyd(sample, call, top_candidate_only)
     else:
         matches, match_notes = match_diplotypes(gene, sample, top_candidate_only=top_candidate_only)
         call.notes.extend(match_notes)
@@ -542,11 +760,93 @@ def call_gene(
             _summarise(gene, matches, call)
     if missing:
         call.notes.append(
-            f"{len(missing)} of {len(definition.loci)} definition positions missing from the VCF; "
-            "alleles defined only there cannot be called"
+            f"{len(missing)} of {len(definition.loci)} definition positions could not be read; "
+            "alleles defined there are untested"
         )
-    call.notes.extend(GENE_LIMITS.get(gene, ()))
+    _decide_status(gene, call, sample, half_called, unnormalised, sex_conflict)
     return call
+
+
+def _tested_sets(gene: str, call: GeneCall, unassessed: Mapping[int, PositionState]) -> None:
+    definition = kb.gene_definitions()[gene]
+    for allele in definition.named_alleles:
+        if allele.reference or allele.name in definition.ignored_alleles:
+            continue
+        defined = [i for i, a in enumerate(allele.alleles) if a is not None]
+        if any(i in unassessed for i in defined):
+            call.untested_alleles.append(allele.name)
+        else:
+            call.tested_alleles.append(allele.name)
+    call.core_alleles = list(core.core_alleles(gene))
+
+
+def _decide_status(
+    gene: str,
+    call: GeneCall,
+    sample: Mapping[int, SampleAllele],
+    half_called: list[str],
+    unnormalised: list[str],
+    sex_conflict: list[str],
+) -> None:
+    definition = kb.gene_definitions()[gene]
+    required = {int(p) for p in kb.gene_exemptions().get(gene, {}).get("requiredPositions", [])}
+    missing_required = [
+        _label(locus)
+        for index, locus in enumerate(definition.loci)
+        if locus.position in required and index not in sample
+    ]
+    untested_core = [name for name in call.core_alleles if name in call.untested_alleles]
+    if gene in kb.OUTSIDE_CALL_GENES:
+        call.not_determined(
+            "needs_outside_call",
+            f"{gene} needs a dedicated caller (copy number, gene deletions and hybrids are "
+            "invisible in a VCF); it is reported only from an outside call",
+        )
+    if not sample:
+        call.not_determined("no_data", "none of this gene's positions could be read")
+    if sex_conflict:
+        call.not_determined(
+            "sex_conflict",
+            "a heterozygous call on chrX in a participant recorded as male ("
+            + ", ".join(sex_conflict[:3])
+            + "): the sample or the recorded sex needs checking",
+        )
+    if half_called:
+        call.not_determined(
+            "half_call",
+            "a variant was seen on one strand while the other could not be read ("
+            + ", ".join(half_called[:3])
+            + ")",
+        )
+    if unnormalised:
+        call.not_determined(
+            "unnormalised_indel",
+            "an insertion or deletion is written at another position than the definition's and "
+            "cannot be placed without the reference genome ("
+            + ", ".join(unnormalised[:3])
+            + "); "
+            + NORMALISE_HINT,
+        )
+    if untested_core or missing_required:
+        what = untested_core[:6] + missing_required[:3]
+        call.not_determined(
+            "missing_core_positions",
+            "key variants could not be read, so common "
+            + ("alleles" if untested_core else "positions")
+            + " that change the result could be missed: "
+            + ", ".join(what)
+            + ("…" if len(untested_core) > 6 else ""),
+        )
+    if not call.diplotypes:
+        call.not_determined(
+            "novel_allele",
+            "no combination of known alleles explains the genotype (a rare or new allele)",
+        )
+    elif call.ambiguous:
+        call.not_determined(
+            "ambiguous_phenotype",
+            "more than one combination of alleles fits, and they differ in effect",
+        )
 
 
 @functools.cache
@@ -558,40 +858,78 @@ def _reference_calls(gene: str, haploid: bool) -> tuple[SampleAllele, ...]:
 
 
 GENE_LIMITS: dict[str, tuple[str, ...]] = {
-    "CYP2D6": (
-        "called from SNVs and small indels only: gene deletion (*5), duplications and CYP2D6/2D7 "
-        "hybrids are not detected, so *1/*5 reads as *1/*1 and copy-number gains are missed; "
-        "phenotype from pypgx activity values",
-    ),
     "G6PD": (
-        "phenotype from pypgx tables; pass sex='male' for a hemizygous call (a diploid call on "
-        "chrX is treated as two copies)",
+        "phenotype from pypgx tables in CPIC's terms; the Mediterranean haplotype and Villeurbanne "
+        "are not told apart (as in PharmCAT)",
     ),
-    "RYR1": ("phenotype from pypgx tables (PharmCAT ships none for RYR1)",),
+    "RYR1": (
+        "susceptibility from CPIC's list of malignant-hyperthermia-associated variants; other "
+        "variants give 'Uncertain Susceptibility'",
+    ),
+}
+
+WARFARIN_NOTE: dict[str, object] = {
+    "drugs": ["warfarin"],
+    "genes": ["CYP2C9", "CYP4F2", "VKORC1"],
+    "lookup": {},
+    "population": "general",
+    "classification": None,
+    "kind": "algorithm",
+    "recommendation": (
+        "CPIC's warfarin guideline gives no lookup-table advice: it doses warfarin with a "
+        "published algorithm that combines the CYP2C9 and VKORC1 results (and, for some "
+        "ancestries, CYP4F2 and rs12777823) with age, weight and other clinical factors. "
+        "Prescribers enter these results into that algorithm."
+    ),
+    "implications": [],
+    "guideline": "CPIC Guideline for Pharmacogenetics-Guided Warfarin Dosing",
+    "url": "https://cpicpgx.org/guidelines/guideline-for-warfarin-and-cyp2c9-and-vkorc1/",
 }
 
 
+def lookup_values(call: GeneCall) -> frozenset[str]:
+    """The CPIC lookup values this call answers to; "No Result" for a gene not determined."""
+    if not call.reportable:
+        return frozenset({"No Result"})
+    if call.allele_status:
+        return frozenset(f"{allele} {status}" for allele, status in call.allele_status.items())
+    if call.gene in ACTIVITY_SCORE_GENES:
+        return frozenset({call.activity_score or "n/a"})
+    return frozenset({call.phenotype}) if call.phenotype else frozenset({"No Result"})
+
+
 def recommendations_for(calls: Mapping[str, GeneCall]) -> dict[str, list[dict[str, object]]]:
-    """CPIC recommendations whose every lookup gene is called unambiguously; keyed by gene."""
-    lookup_values: dict[str, str] = {}
-    for gene, call in calls.items():
-        if len(call.diplotypes) != 1:
-            continue
-        if gene in ACTIVITY_SCORE_GENES and call.activity_score is not None:
-            lookup_values[gene] = call.activity_score
-        elif call.phenotype:
-            lookup_values[gene] = call.phenotype
-    return _recommendations_cached(tuple(sorted(lookup_values.items())))
+    """CPIC recommendations for the determined genes, keyed by gene.
+
+    Every lookup gene of a CPIC row must match; a gene that was not determined matches only the
+    row's "No Result" (CPIC's multi-gene tables have such rows, e.g. phenytoin with HLA-B
+    untyped), and a row is used only when at least one of its genes was determined.
+    Tied diplotypes that share a phenotype are determined (see _decide_status), so they get
+    advice too.
+    """
+    values = {gene: lookup_values(call) for gene, call in calls.items()}
+    key = tuple(sorted((gene, tuple(sorted(v))) for gene, v in values.items()))
+    out = {gene: list(entries) for gene, entries in _recommendations_cached(key).items()}
+    for gene in WARFARIN_NOTE["genes"]:  # type: ignore[union-attr]
+        if gene in calls and calls[gene].reportable:
+            out.setdefault(gene, []).append(WARFARIN_NOTE)
+    return out
 
 
 @functools.lru_cache(maxsize=4096)
 def _recommendations_cached(
-    lookup_items: tuple[tuple[str, str], ...],
+    lookup_items: tuple[tuple[str, tuple[str, ...]], ...],
 ) -> dict[str, list[dict[str, object]]]:
-    lookup_values = dict(lookup_items)
+    values = {gene: set(v) for gene, v in lookup_items}
     out: dict[str, list[dict[str, object]]] = {}
     for rec in kb.cpic_recommendations():
-        if not all(_lookup_equal(lookup_values.get(g), v) for g, v in rec.lookup.items()):
+        if not all(
+            any(_lookup_equal(ours, theirs) for ours in values.get(gene, {"No Result"}))
+            for gene, theirs in rec.lookup.items()
+        ):
+            continue
+        determined = [g for g, v in rec.lookup.items() if v != "No Result"]
+        if not determined:
             continue
         entry = {
             "drugs": list(rec.drugs),
@@ -603,19 +941,20 @@ def _recommendations_cached(
             "implications": list(rec.implications),
             "guideline": rec.guideline,
             "url": rec.url,
+            "kind": "lookup",
         }
-        for gene in rec.lookup:
+        for gene in determined:
             out.setdefault(gene, []).append(entry)
     return out
 
 
-def _lookup_equal(ours: str | None, theirs: str) -> bool:
-    if ours is None:
-        return False
+def _lookup_equal(ours: str, theirs: str) -> bool:
     if ours == theirs:
         return True
+    if theirs.startswith(("≥", ">")) or ours.startswith(("≥", ">")):
+        return False  # "≥3.0" is its own key (a duplication of unknown copy number)
     try:
-        return float(ours) == float(theirs.lstrip("≥>"))
+        return float(ours) == float(theirs)
     except ValueError:
         return False
 
@@ -628,6 +967,7 @@ def call_all(
     absent_is_reference: bool = False,
     genes: Iterable[str] = kb.PGX_GENES,
     with_recommendations: bool = True,
+    outside_calls: Mapping[str, OutsideCall] | None = None,
 ) -> dict[str, GeneCall]:
     calls = {
         gene: call_gene(
@@ -639,12 +979,45 @@ def call_all(
         )
         for gene in genes
     }
+    calls["MT-RNR1"] = mitochondrial.call_mt_rnr1(
+        records, sample_index=sample_index, absent_is_reference=absent_is_reference
+    )
+    for gene in ("HLA-A", "HLA-B"):
+        calls[gene] = GeneCall(gene, [], None, None, [], [])
+        calls[gene].not_determined(
+            "needs_outside_call",
+            f"{gene} typing needs a dedicated tool (for example OptiType); it is reported only "
+            "from an outside call",
+        )
+    for gene, outside in (outside_calls or {}).items():
+        calls[gene] = outside_call_result(gene, outside, vcf_call=calls.get(gene))
+    for gene, call in calls.items():
+        call.notes.extend(GENE_LIMITS.get(gene, ()))
     if with_recommendations:
         for gene, entries in recommendations_for(calls).items():
             if gene in calls:
                 calls[gene].recommendations = list(entries)
-    return calls
+    return dict(sorted(calls.items()))
 
 
 def target_loci() -> list[kb.Locus]:
     return [locus for d in kb.gene_definitions().values() for locus in (*d.loci, *d.extra_loci)]
+
+
+def target_positions() -> list[tuple[str, int]]:
+    """Every position the PGx callers read: definitions, windows around defined indels, chrM."""
+    positions = [(locus.chrom, locus.position) for locus in target_loci()]
+    for definition in kb.gene_definitions().values():
+        for locus in definition.loci:
+            if is_indel(locus.ref, locus.alts):
+                end = locus.position + len(locus.ref) - 1
+                positions += [
+                    (locus.chrom, p)
+                    for p in range(locus.position - INDEL_WINDOW, end + INDEL_WINDOW + 1)
+                ]
+    positions += mitochondrial.target_positions()
+    return positions
+
+
+from results.engine import mitochondrial  # noqa: E402  (it builds on GeneCall, defined above)
+from results.engine.outside_calls import OutsideCall, outside_call_result  # noqa: E402

@@ -7,6 +7,7 @@ engine asks for a few hundred small regions and htslib seeks to them through the
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import os
 import shutil
@@ -81,13 +82,24 @@ class IntakeLimits:
 DEFAULT_LIMITS = IntakeLimits()
 
 
+# A symbolic ALT meaning "any other allele" (GATK/DRAGEN gVCF): it documents no allele.
+SYMBOLIC_OTHER = frozenset({"<NON_REF>", "<*>", "*"})
+
+
 @dataclass(frozen=True, slots=True)
 class Genotype:
-    """One sample's call at one record: allele strings per haplotype (None where '.')."""
+    """One sample's call at one record: allele strings per haplotype (None where '.').
+
+    ``gq``, ``dp`` and ``ft`` are FORMAT/GQ, FORMAT/DP (MIN_DP for a reference block, which is
+    the block's minimum) and FORMAT/FT, or None where the file does not give them.
+    """
 
     alleles: tuple[str | None, ...]
     phased: bool
     phase_set: int | None
+    gq: int | None = None
+    dp: int | None = None
+    ft: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +110,36 @@ class SiteRecord:
     alts: tuple[str, ...]
     filter: str
     genotypes: tuple[Genotype, ...]
+
+    @property
+    def passed(self) -> bool:
+        return self.filter in ("PASS", ".", "")
+
+
+@dataclass(frozen=True, slots=True)
+class RefBlock:
+    """A gVCF reference block (``<NON_REF>`` ALT with INFO/END): hom-ref confidence over a span."""
+
+    chrom: str
+    start: int
+    end: int
+    filter: str
+    genotypes: tuple[Genotype, ...]
+
+
+class SiteReadout(dict[tuple[str, int], list[SiteRecord]]):
+    """Records starting at each target ('chrN', pos), plus the gVCF blocks covering targets."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocks: dict[tuple[str, int], RefBlock] = {}
+        self.gvcf = False
+        self.contigs: set[str] = set()
+
+
+def _canonical_contig(name: str) -> str:
+    bare = name.removeprefix("chr")
+    return "chrM" if bare in ("M", "MT") else f"chr{bare}"
 
 
 @dataclass
@@ -144,27 +186,32 @@ class VcfSource:
         bare = chrom.removeprefix("chr")
         return f"chr{bare}" if self.uses_chr_prefix else bare
 
-    def read_sites(
-        self, targets: Iterable[tuple[str, int]]
-    ) -> dict[tuple[str, int], list[SiteRecord]]:
-        """Records starting at the target positions, keyed by ('chrN', pos); indexed reads only."""
+    def read_sites(self, targets: Iterable[tuple[str, int]]) -> SiteReadout:
+        """Records starting at the target positions, keyed by ('chrN', pos); indexed reads only.
+
+        gVCF reference blocks (``<NON_REF>`` with INFO/END) that span a target are kept apart in
+        ``readout.blocks``: they say "reference here, with this confidence", not "a call here".
+        tabix indexes a block by its END, so a region query finds blocks that start before it.
+        """
         by_chrom: dict[str, set[int]] = {}
         for chrom, pos in targets:
             by_chrom.setdefault("chr" + chrom.removeprefix("chr"), set()).add(pos)
         tabix = self._open_tabix()
         known_contigs = set(tabix.contigs)
-        found: dict[tuple[str, int], list[SiteRecord]] = {}
+        found = SiteReadout()
+        found.contigs = {_canonical_contig(c) for c in known_contigs}
         for chrom, positions in by_chrom.items():
             contig = self.vcf_contig(chrom)
+            if contig not in known_contigs and chrom == "chrM":
+                contig = next((c for c in ("chrM", "chrMT", "MT", "M") if c in known_contigs), "")
             if contig not in known_contigs:
                 continue
-            for start, end in _merge_regions(sorted(positions)):
+            ordered = sorted(positions)
+            for start, end in _merge_regions(ordered):
                 try:
                     lines = tabix.fetch(contig, start - 1, end)
                     for line in lines:
-                        record = self._parse_if_target(line, chrom, positions)
-                        if record is not None:
-                            found.setdefault((chrom, record.pos), []).append(record)
+                        self._parse_line(line, chrom, positions, ordered, found)
                 except (OSError, ValueError) as error:
                     raise VcfIntakeError(
                         f"the VCF could not be read near {contig}:{start} ({error}); "
@@ -172,24 +219,71 @@ class VcfSource:
                     ) from error
         return found
 
-    def _parse_if_target(self, line: str, chrom: str, positions: set[int]) -> SiteRecord | None:
-        fields = line.split("\t")
+    def _parse_line(
+        self,
+        line: str,
+        chrom: str,
+        positions: set[int],
+        ordered: list[int],
+        found: SiteReadout,
+    ) -> None:
+        fields = line.split("\t", 9)
         if len(fields) < 10:
             raise VcfIntakeError(f"malformed VCF line (fewer than 10 columns) at {fields[0]}")
         pos = _parse_position(fields[1], fields[0])
+        alt_field = fields[4]
+        if "END=" in fields[7] and all(
+            a in SYMBOLIC_OTHER or a in (".", "") for a in alt_field.split(",")
+        ):
+            found.gvcf = True
+            block = self._parse_block(fields, chrom, pos)
+            if block is not None:
+                lo = bisect.bisect_left(ordered, block.start)
+                hi = bisect.bisect_right(ordered, block.end)
+                for covered in ordered[lo:hi]:
+                    found.blocks[(chrom, covered)] = block
+            return
         if pos not in positions:
+            return
+        if "<NON_REF>" in alt_field:
+            found.gvcf = True
+        record = self._parse_record(line.split("\t"), chrom, pos)
+        found.setdefault((chrom, record.pos), []).append(record)
+
+    def _parse_block(self, fields: list[str], chrom: str, pos: int) -> RefBlock | None:
+        end = _info_end(fields[7])
+        if end is None or end < pos:
             return None
+        columns = fields[9].split("\t") if len(fields) > 9 else []
+        keys = fields[8].split(":")
         ref = fields[3].upper()
-        alts = tuple(a.upper() for a in fields[4].split(",") if a not in (".", ""))
+        genotypes = tuple(
+            _parse_genotype(columns[i], (ref,), keys, fields[0], pos, block=True)
+            if i < len(columns)
+            else Genotype((None, None), False, None)
+            for i in self.selected
+        )
+        return RefBlock(chrom, pos, end, fields[6], genotypes)
+
+    def _parse_record(self, fields: list[str], chrom: str, pos: int) -> SiteRecord:
+        ref = fields[3].upper()
+        alts = tuple(a.upper() if a not in SYMBOLIC_OTHER else a for a in fields[4].split(","))
+        alts = tuple(a for a in alts if a not in (".", ""))
         format_keys = fields[8].split(":")
         if not format_keys or format_keys[0] != "GT":
             raise VcfIntakeError(f"no GT field at {fields[0]}:{pos} (FORMAT must start with GT)")
-        ps_index = format_keys.index("PS") if "PS" in format_keys else None
         alleles = (ref, *alts)
+        if len(fields) < 9 + max(self.selected, default=0) + 1:
+            raise VcfIntakeError(
+                f"malformed VCF line (missing sample columns) at {fields[0]}:{pos}"
+            )
         genotypes = tuple(
-            _parse_genotype(fields[9 + i], alleles, ps_index, fields[0], pos) for i in self.selected
+            _parse_genotype(fields[9 + i], alleles, format_keys, fields[0], pos)
+            for i in self.selected
         )
-        return SiteRecord(chrom, pos, ref, alts, fields[6], genotypes)
+        return SiteRecord(
+            chrom, pos, ref, tuple(a for a in alts if a not in SYMBOLIC_OTHER), fields[6], genotypes
+        )
 
 
 def _parse_position(text: str, contig: str) -> int:
@@ -205,11 +299,47 @@ def _parse_position(text: str, contig: str) -> int:
     return pos
 
 
+def _info_end(info: str) -> int | None:
+    for item in info.split(";"):
+        if item.startswith("END="):
+            value = item[4:]
+            if value.isascii() and value.isdigit() and len(value) < 11:
+                return int(value)
+            return None
+    return None
+
+
+def _format_int(parts: list[str], keys: list[str], name: str) -> int | None:
+    if name not in keys:
+        return None
+    index = keys.index(name)
+    if index >= len(parts):
+        return None
+    value = parts[index]
+    if value.isascii() and value.isdigit() and len(value) < 10:
+        return int(value)
+    return None
+
+
 def _parse_genotype(
-    column: str, alleles: tuple[str, ...], ps_index: int | None, contig: str, pos: int
+    column: str,
+    alleles: tuple[str, ...],
+    keys: list[str],
+    contig: str,
+    pos: int,
+    *,
+    block: bool = False,
 ) -> Genotype:
     parts = column.split(":")
     gt = parts[0]
+    ps_index = keys.index("PS") if "PS" in keys else None
+    gq = _format_int(parts, keys, "GQ")
+    dp = _format_int(parts, keys, "MIN_DP") if block else None
+    if dp is None:
+        dp = _format_int(parts, keys, "DP")
+    ft = None
+    if "FT" in keys and keys.index("FT") < len(parts):
+        ft = parts[keys.index("FT")] or None
     phased = "|" in gt
     calls: list[str | None] = []
     for token in gt.replace("|", "/").split("/"):
@@ -221,6 +351,14 @@ def _parse_genotype(
         plain = token.isascii() and token.isdigit() and len(token) < 7
         if not plain or int(token) >= len(alleles):
             raise VcfIntakeError(f"invalid genotype {gt!r} at {contig}:{pos}")
+        if block:
+            # a reference block's genotype can only be reference (or a no-call)
+            if int(token) != 0:
+                raise VcfIntakeError(
+                    f"invalid genotype {gt!r} in a reference block at {contig}:{pos}"
+                )
+            calls.append(alleles[0])
+            continue
         calls.append(alleles[int(token)])
     phase_set = None
     if ps_index is not None and ps_index < len(parts) and parts[ps_index] not in (".", ""):
@@ -228,7 +366,7 @@ def _parse_genotype(
             phase_set = int(parts[ps_index])
         except ValueError:
             phase_set = None
-    return Genotype(tuple(calls), phased and len(calls) > 1, phase_set)
+    return Genotype(tuple(calls), phased and len(calls) > 1, phase_set, gq, dp, ft)
 
 
 def _merge_regions(positions: list[int]) -> Iterator[tuple[int, int]]:
@@ -305,10 +443,15 @@ def open_vcf(
             header_build=build,
             _tempdir=tempdir,
         )
-        if not source._open_tabix().contigs:
+        contigs = source._open_tabix().contigs
+        if not contigs:
             # Every call would come out "not determined": a report of nothing.
             source.close()
             raise VcfIntakeError("the VCF has no records (header only); nothing to interpret")
+        # The records' own contig names decide the naming: a file with no ##contig lines that
+        # names its contigs "1" must not be read as "chr1" (and so as empty).
+        prefixed = sum(1 for c in contigs if c.startswith("chr"))
+        source.uses_chr_prefix = prefixed * 2 >= len(contigs)
         return source
     except VcfIntakeError:
         shutil.rmtree(tempdir, ignore_errors=True)

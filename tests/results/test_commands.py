@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 
+@pytest.mark.django_db
 def test_interpret_vcf_prints_json(tmp_path: Path) -> None:
     path = tmp_path / "t.vcf"
     path.write_text(
@@ -17,9 +18,14 @@ def test_interpret_vcf_prints_json(tmp_path: Path) -> None:
     out = StringIO()
     call_command("interpret_vcf", str(path), "--json", stdout=out)
     result = json.loads(out.getvalue())
-    assert set(result) == {"sample", "build", "knowledge_base", "pgx", "disease_risk", "traits"}
+    assert {"sample", "build", "knowledge_base", "pgx", "disease_risk", "traits"} <= set(result)
+    assert {"qc", "callability", "disease_risk_scope"} <= set(result)
+    # no ClinVar release loaded: disease risk says "not determined", never an empty negative
+    assert result["disease_risk_scope"]["status"] == "not_determined"
+    assert "ClinVar" in result["disease_risk_scope"]["reason"]
 
 
+@pytest.mark.django_db
 def test_interpret_vcf_bad_input(tmp_path: Path) -> None:
     path = tmp_path / "t.vcf"
     path.write_text("not a vcf\n")

@@ -3,10 +3,11 @@
 import re
 from pathlib import Path
 
-from django.conf import settings
+from django.core.files.storage import storages
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from results.engine.clinvar import ClinVarFormatError, load_clinvar, write_release
+from results.releases import CLINVAR_FOLDER
 
 
 class Command(BaseCommand):
@@ -24,7 +25,9 @@ class Command(BaseCommand):
         release = str(options["release"])
         if not re.fullmatch(r"\d{4}-\d{2}", release):
             raise CommandError("--release must look like YYYY-MM")
-        output = options["output_dir"] or Path(getattr(settings, "MEDIA_ROOT", ".")) / "clinvar"
+        # Private storage, where `interpret_vcf` and the workflow look for the newest release
+        # (it used to go under MEDIA_ROOT, where nothing read it).
+        output = options["output_dir"] or Path(storages["private"].path(CLINVAR_FOLDER))
         try:
             records = load_clinvar(
                 str(options["path"]),

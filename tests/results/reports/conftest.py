@@ -28,12 +28,21 @@ BRCA2_FINDING = {
 
 @pytest.fixture(scope="session")
 def interpretation() -> dict:
-    """NA12878 (CYP2C19 *1/*2, CYP2D6 *3/*4...), interpreted by the real engine."""
+    """NA12878 (CYP2C19 *1/*2, CYP2D6 *3/*4...), interpreted by the real engine.
+
+    CYP2D6 comes from an outside call (GeT-RM consensus *3/*4), as it would from a CYP2D6
+    caller: the VCF alone never reports CYP2D6.
+    """
     if not SAMPLE_VCF.exists():
         pytest.skip("1000 Genomes sample VCF not available")
     from results.engine.interpretation import interpret_vcf
+    from results.engine.outside_calls import parse_outside_text
 
-    return interpret_vcf(SAMPLE_VCF, absent_is_reference=True)
+    return interpret_vcf(
+        SAMPLE_VCF,
+        absent_is_reference=True,
+        outside_calls=parse_outside_text("#tool=GeT-RM consensus\nCYP2D6\t*3/*4\n"),
+    )
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ def test_pgx_details_and_spanish_labels(make_context, interpretation):
     es_genes = {g["gene"]: g for g in es["genes"]}
     assert es_genes["CYP2C19"]["phenotype_label"] == "Metabolizador intermedio"
     assert es_genes["CYP2D6"]["phenotype_label"] == "Metabolizador lento"
-    assert es["summary"]["found"][0].startswith("Revisamos 18 genes")
+    assert es["summary"]["found"][0].startswith(f"Revisamos {len(interpretation['pgx'])} genes")
     # CPIC text stays English source data; the plain summary is Spanish.
     drug = next(d for d in es["drugs"] if d["drug_display"] == "clopidogrel" and d["actionable"])
     assert drug["recommendation_en"].startswith("Avoid standard dose")
