@@ -9,9 +9,35 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 KGP = Path("/work/shared/data/genetics/1kgp/samples")
 KGP_SAMPLES = sorted(p.name.split(".")[0] for p in KGP.glob("*.pgx_genes.vcf.gz"))
-# NA10851 and NA19785 carry RYR1 variants the engine reports as disease risk (CPIC MHS).
+# No 1000 Genomes sample carries a CPIC malignant-hyperthermia-associated RYR1 variant (the RYR1
+# variants of NA10851 and NA19785 are of uncertain function). The positive sample is NA10851's
+# real genome with one real MHS-associated variant, RYR1 c.103T>C, added heterozygous.
 POSITIVE = "NA10851"
 NEGATIVE = "NA12878"
+MHS_VARIANT = ("chr19", 38440802, "T", "C")  # RYR1 c.103T>C (CPIC: MHS-associated)
+
+
+def _source_lines(source_sample: str) -> list[str]:
+    with gzip.open(KGP / f"{source_sample}.pgx_genes.vcf.gz", "rt") as handle:
+        lines = handle.read().splitlines(keepends=True)
+    if source_sample != POSITIVE:
+        return lines
+    chrom, pos, ref, alt = MHS_VARIANT
+    extra = f"{chrom}\t{pos}\t.\t{ref}\t{alt}\t.\tPASS\t.\tGT\t0|1\n"
+    body = [line for line in lines if not line.startswith("#")]
+    body.append(extra)
+    body.sort(key=lambda line: (line.split("\t")[0], int(line.split("\t")[1])))
+    return [line for line in lines if line.startswith("#")] + body
+
+
+def kgp_vcf(source_sample: str, directory: Path | None = None) -> Path:
+    """A 1000 Genomes sample as the tests use it (POSITIVE gains its MHS variant)."""
+    if source_sample != POSITIVE:
+        return KGP / f"{source_sample}.pgx_genes.vcf.gz"
+    import tempfile
+
+    folder = directory or Path(tempfile.gettempdir()) / "portal-test-vcfs"
+    return renamed_vcf(source_sample, source_sample, folder)
 
 
 def renamed_vcf(source_sample: str, new_id: str, directory: Path) -> Path:
@@ -20,8 +46,7 @@ def renamed_vcf(source_sample: str, new_id: str, directory: Path) -> Path:
     target = directory / f"{new_id}.vcf.gz"
     if target.exists():
         return target
-    with gzip.open(KGP / f"{source_sample}.pgx_genes.vcf.gz", "rt") as handle:
-        lines = handle.read().splitlines(keepends=True)
+    lines = _source_lines(source_sample)
     out = io.StringIO()
     for line in lines:
         if line.startswith("#CHROM"):

@@ -7,9 +7,10 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from results.engine.interpretation import interpret_vcf
+from results.engine.outside_calls import parse_outside_text
 from results.models import ReportDocument, ReportState, ReportView
 from results.services import report_transition, results_preference_set
-from tests.results.workflow.helpers import KGP, NEGATIVE, POSITIVE, give_gror, make_report
+from tests.results.workflow.helpers import NEGATIVE, POSITIVE, give_gror, kgp_vcf, make_report
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,12 @@ def pgx_report(participant, kb, django_capture_on_commit_callbacks):
         kb,
         state=ReportState.READY,
         report_type="pgx",
-        result=interpret_vcf(KGP / f"{NEGATIVE}.pgx_genes.vcf.gz"),
+        # CYP2D6 from an outside call (GeT-RM consensus for NA12878), as a CYP2D6 caller gives it
+        result=interpret_vcf(
+            kgp_vcf(NEGATIVE),
+            absent_is_reference=True,
+            outside_calls=parse_outside_text("CYP2D6\t*3/*4\n"),
+        ),
     )
     with django_capture_on_commit_callbacks(execute=True):
         report_transition(report=report, to_state=ReportState.RELEASED)
@@ -85,7 +91,7 @@ def test_letters_only_for_a_positive_disease_risk_report(
         state=ReportState.REVIEWED,
         report_type="disease_risk",
         positive=True,
-        result=interpret_vcf(KGP / f"{POSITIVE}.pgx_genes.vcf.gz"),
+        result=interpret_vcf(kgp_vcf(POSITIVE), absent_is_reference=True),
     )
     report.reviewed_by = counsellor
     report.save()

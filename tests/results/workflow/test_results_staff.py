@@ -59,7 +59,7 @@ def test_two_people_review_and_release_over_http(
     client, participant, kb, counsellor, second_counsellor, django_capture_on_commit_callbacks
 ):
     from results.engine.interpretation import interpret_vcf
-    from tests.results.workflow.helpers import KGP, POSITIVE
+    from tests.results.workflow.helpers import POSITIVE, kgp_vcf
 
     give_gror(participant)
     report = make_report(
@@ -68,7 +68,7 @@ def test_two_people_review_and_release_over_http(
         state=S.NEEDS_REVIEW,
         report_type="disease_risk",
         positive=True,
-        result=interpret_vcf(KGP / f"{POSITIVE}.pgx_genes.vcf.gz"),
+        result=interpret_vcf(kgp_vcf(POSITIVE), absent_is_reference=True),
     )
     Report.objects.filter(pk=report.pk).update(assigned_counsellor=counsellor)
     url = reverse("staff_results:review_detail", args=[report.pk])

@@ -28,9 +28,9 @@ def released(participant, kb):
 
 def _minimal_result():
     from results.engine.interpretation import interpret_vcf
-    from tests.results.workflow.helpers import KGP, NEGATIVE
+    from tests.results.workflow.helpers import NEGATIVE, kgp_vcf
 
-    return interpret_vcf(KGP / f"{NEGATIVE}.pgx_genes.vcf.gz")
+    return interpret_vcf(kgp_vcf(NEGATIVE), absent_is_reference=True)
 
 
 def test_owner_sees_the_report_and_the_view_is_recorded(participant_client, participant, released):

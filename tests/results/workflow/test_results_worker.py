@@ -38,10 +38,10 @@ from results.services import report_release, report_review, results_preference_s
 from tests.factories import ParticipantFactory
 from tests.killable_worker import RESTORE_AFTER, Workers, isolated_broker
 from tests.results.workflow.helpers import (
-    KGP,
     KGP_SAMPLES,
     POSITIVE,
     give_gror,
+    kgp_vcf,
     make_report,
     manifest_csv,
     renamed_vcf,
@@ -149,7 +149,7 @@ def reviewed_report(transactional_db, participant, kb, counsellor):
         state=S.NEEDS_REVIEW,
         report_type="disease_risk",
         positive=True,
-        result=interpret_vcf(KGP / f"{POSITIVE}.pgx_genes.vcf.gz"),
+        result=interpret_vcf(kgp_vcf(POSITIVE), absent_is_reference=True),
     )
     return report_review(report=report, actor=counsellor, note="explained on the phone")
 
