@@ -78,7 +78,7 @@ def index_record_counts(index_path: Path) -> dict[str, int] | None:
 
 
 def _tbi_counts(handle: Any) -> dict[str, int]:
-    n_ref, *_fields, l_nm = struct.unpack("<9i", _read_exact(handle, 36))
+    n_ref, *_fields, l_nm = struct.unpack("<8i", _read_exact(handle, 32))
     names = _read_exact(handle, l_nm).split(b"\x00")[:n_ref]
     counts: dict[str, int] = {}
     for name in names:
