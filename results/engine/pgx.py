@@ -614,8 +614,40 @@ def _label(locus: kb.Locus) -> str:
     return f"{locus.chrom}:{locus.position}" + (f" ({locus.rsid})" if locus.rsid else "")
 
 
+@functools.cache
+def _indel_flags(gene: str) -> tuple[bool, ...]:
+    return tuple(is_indel(locus.ref, locus.alts) for locus in kb.gene_definitions()[gene].loci)
+
+
+def _nearby_indel_records(
+    gene: str, records: Mapping[tuple[str, int], list[SiteRecord]]
+) -> dict[int, list[SiteRecord]]:
+    """Per defined indel (locus index): the indel records within INDEL_WINDOW of it, at other
+    positions. Computed once per readout and gene (a batch shares one readout)."""
+    cache = getattr(records, "derived", None)
+    if cache is not None and ("nearby", gene) in cache:
+        return cache[("nearby", gene)]
+    out: dict[int, list[SiteRecord]] = {}
+    for index, locus in enumerate(kb.gene_definitions()[gene].loci):
+        if not _indel_flags(gene)[index]:
+            continue
+        end = locus.position + len(locus.ref) - 1
+        found = [
+            record
+            for pos in range(locus.position - INDEL_WINDOW, end + INDEL_WINDOW + 1)
+            if pos != locus.position
+            for record in records.get((locus.chrom, pos), ())
+            if is_indel(record.ref, record.alts)
+        ]
+        if found:
+            out[index] = found
+    if cache is not None:
+        cache[("nearby", gene)] = out
+    return out
+
+
 def _shifted_indel_records(
-    locus: kb.Locus, records: Mapping[tuple[str, int], list[SiteRecord]], sample_index: int
+    locus: kb.Locus, nearby: list[SiteRecord], sample_index: int
 ) -> tuple[list[SiteRecord], bool]:
     """Indel records near a defined indel, rewritten at the definition's position.
 
@@ -624,45 +656,37 @@ def _shifted_indel_records(
     """
     rewritten: list[SiteRecord] = []
     undecidable = False
-    end = locus.position + len(locus.ref) - 1
-    for pos in range(locus.position - INDEL_WINDOW, end + INDEL_WINDOW + 1):
-        if pos == locus.position:
+    for record in nearby:
+        genotype = record.genotypes[sample_index]
+        if not any(a is not None and a != record.ref for a in genotype.alleles):
+            continue  # the sample does not carry this indel
+        respelled = respell_shifted(
+            locus_pos=locus.position,
+            locus_ref=locus.ref,
+            record_pos=record.pos,
+            record_ref=record.ref,
+            alleles=(record.ref, *record.alts),
+        )
+        if respelled is None:
+            undecidable = True
             continue
-        for record in records.get((locus.chrom, pos), ()):
-            if not is_indel(record.ref, record.alts):
-                continue
-            genotype = record.genotypes[sample_index]
-            if not any(a is not None and a != record.ref for a in genotype.alleles):
-                continue  # the sample does not carry this indel
-            respelled = respell_shifted(
-                locus_pos=locus.position,
-                locus_ref=locus.ref,
-                record_pos=record.pos,
-                record_ref=record.ref,
-                alleles=(record.ref, *record.alts),
+        mapping = respelled.alleles
+        alleles = tuple(None if a is None else mapping.get(a, a + "?") for a in genotype.alleles)
+        rewritten.append(
+            SiteRecord(
+                chrom=locus.chrom,
+                pos=locus.position,
+                ref=locus.ref,
+                alts=tuple(mapping[a] for a in record.alts),
+                filter=record.filter,
+                genotypes=tuple(
+                    Genotype(alleles, g.phased, g.phase_set, g.gq, g.dp, g.ft)
+                    if i == sample_index
+                    else g
+                    for i, g in enumerate(record.genotypes)
+                ),
             )
-            if respelled is None:
-                undecidable = True
-                continue
-            mapping = respelled.alleles
-            alleles = tuple(
-                None if a is None else mapping.get(a, a + "?") for a in genotype.alleles
-            )
-            rewritten.append(
-                SiteRecord(
-                    chrom=locus.chrom,
-                    pos=locus.position,
-                    ref=locus.ref,
-                    alts=tuple(mapping[a] for a in record.alts),
-                    filter=record.filter,
-                    genotypes=tuple(
-                        Genotype(alleles, g.phased, g.phase_set, g.gq, g.dp, g.ft)
-                        if i == sample_index
-                        else g
-                        for i, g in enumerate(record.genotypes)
-                    ),
-                )
-            )
+        )
     return rewritten, undecidable
 
 
@@ -691,12 +715,23 @@ def call_gene(
     unnormalised: list[str] = []
     sex_conflict: list[str] = []
     reference_calls = _reference_calls(gene, haploid)
+    indels = _indel_flags(gene)
+    nearby = _nearby_indel_records(gene, records)
     for index, locus in enumerate(definition.loci):
         key = (locus.chrom, locus.position)
-        found = list(records.get(key) or ())
-        indel = is_indel(locus.ref, locus.alts)
-        if indel:
-            shifted, undecidable = _shifted_indel_records(locus, records, sample_index)
+        present = records.get(key)
+        if not present and index not in nearby and (not blocks or key not in blocks):
+            # the common case, decided without the general machinery: nothing in the file
+            if absent_is_reference:
+                sample[index] = reference_calls[index]
+            else:
+                unassessed[index] = PositionState.ABSENT
+                missing.append(_label(locus))
+            continue
+        found = list(present or ())
+        indel = indels[index]
+        if indel and nearby.get(index):
+            shifted, undecidable = _shifted_indel_records(locus, nearby[index], sample_index)
             found += shifted
             if undecidable:
                 unnormalised.append(_label(locus))
@@ -767,16 +802,29 @@ def call_gene(
     return call
 
 
-def _tested_sets(gene: str, call: GeneCall, unassessed: Mapping[int, PositionState]) -> None:
+@functools.cache
+def _allele_positions(gene: str) -> tuple[tuple[str, frozenset[int]], ...]:
+    """(name, defining position indexes) of each reportable non-reference allele of a gene."""
     definition = kb.gene_definitions()[gene]
-    for allele in definition.named_alleles:
-        if allele.reference or allele.name in definition.ignored_alleles:
-            continue
-        defined = [i for i, a in enumerate(allele.alleles) if a is not None]
-        if any(i in unassessed for i in defined):
-            call.untested_alleles.append(allele.name)
-        else:
-            call.tested_alleles.append(allele.name)
+    return tuple(
+        (allele.name, frozenset(i for i, a in enumerate(allele.alleles) if a is not None))
+        for allele in definition.named_alleles
+        if not allele.reference and allele.name not in definition.ignored_alleles
+    )
+
+
+@functools.lru_cache(maxsize=8192)
+def _tested_split(gene: str, unassessed: frozenset[int]) -> tuple[list[str], list[str]]:
+    tested, untested = [], []
+    for name, positions in _allele_positions(gene):
+        (untested if positions & unassessed else tested).append(name)
+    return tested, untested
+
+
+def _tested_sets(gene: str, call: GeneCall, unassessed: Mapping[int, PositionState]) -> None:
+    tested, untested = _tested_split(gene, frozenset(unassessed))
+    call.tested_alleles = list(tested)
+    call.untested_alleles = list(untested)
     call.core_alleles = list(core.core_alleles(gene))
 
 

@@ -135,6 +135,8 @@ class SiteReadout(dict[tuple[str, int], list[SiteRecord]]):
         self.blocks: dict[tuple[str, int], RefBlock] = {}
         self.gvcf = False
         self.contigs: set[str] = set()
+        # values derived from the records once and shared by every sample of a batch
+        self.derived: dict[object, object] = {}
 
 
 def _canonical_contig(name: str) -> str:

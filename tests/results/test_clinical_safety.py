@@ -10,10 +10,9 @@ from collections import defaultdict
 from io import StringIO
 from pathlib import Path
 
-import pysam
 import pytest
 
-from results.engine import core_alleles, pgx, qc
+from results.engine import core_alleles, pgx
 from results.engine import knowledge_base as kb
 from results.engine.clinvar import ClinVarRecord, clnsig_reportable, load_clinvar
 from results.engine.interpretation import interpret_vcf
@@ -574,24 +573,6 @@ def test_declared_wgs_that_is_not_a_genome_fails_plausibility(tmp_path: Path) ->
     assert check["status"] == "fail" and result["qc"]["status"] == "fail"
     # the per-gene calls are still there for staff to see
     assert result["pgx"]["CYP2C19"]["status"] == "called"
-
-
-def test_index_record_counts(tmp_path: Path) -> None:
-    lines = gene_lines(["CYP2C19", "DPYD"])
-    plain = write_vcf(tmp_path / "c.vcf", lines)
-    bgz = tmp_path / "c.vcf.gz"
-    pysam.tabix_compress(str(plain), str(bgz))
-    tbi = pysam.tabix_index(str(bgz), preset="vcf", keep_original=True, force=True)
-    counts = qc.index_record_counts(
-        Path(str(tbi) + ".tbi") if not str(tbi).endswith("tbi") else Path(tbi)
-    )
-    assert counts == {
-        "chr1": sum(1 for line in lines if line.startswith("chr1\t")),
-        "chr10": sum(1 for line in lines if line.startswith("chr10\t")),
-    }
-    csi = pysam.tabix_index(str(bgz), preset="vcf", csi=True, keep_original=True, force=True)
-    csi_path = Path(str(csi) + ".csi") if not str(csi).endswith("csi") else Path(csi)
-    assert qc.index_record_counts(csi_path) == counts
 
 
 def test_identity_check_catches_a_swap(tmp_path: Path) -> None:
