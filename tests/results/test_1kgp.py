@@ -1,5 +1,6 @@
 """Real 1000 Genomes data: eight single-sample VCFs and the 3,202-sample PGx-positions file."""
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,14 @@ def test_all_3202_samples() -> None:
     cyp2c19 = [r["pgx"]["CYP2C19"]["diplotypes"] for r in results.values()]
     assert sum(1 for d in cyp2c19 if d) > 3100
     assert sum(1 for d in cyp2c19 if d == ["*1/*1"]) > 500
+    # What changed with issue 13 (docs/interpretation.md, "The 3,202 samples"): CYP2D6, HLA
+    # and MT-RNR1 need outside calls; NAT2 and CFTR are new; G6PD and RYR1 speak CPIC's terms.
+    status = Counter((g, c["status"]) for r in results.values() for g, c in r["pgx"].items())
+    assert status[("CYP2D6", "not_determined")] == 3202
+    assert status[("HLA-B", "not_determined")] == status[("MT-RNR1", "not_determined")] == 3202
+    assert status[("NAT2", "called")] > 3150 and status[("CFTR", "called")] > 3100
+    g6pd = Counter(r["pgx"]["G6PD"]["phenotype"] for r in results.values())
+    assert not any(p and p.startswith("G6PD ") for p in g6pd) and g6pd["Normal"] > 2500
+    ryr1 = Counter(r["pgx"]["RYR1"]["phenotype"] for r in results.values())
+    assert ryr1["Malignant Hyperthermia Susceptibility"] <= 5  # CPIC's list only
+    assert "Indeterminate" not in ryr1
