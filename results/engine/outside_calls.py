@@ -88,7 +88,7 @@ def parse_outside_text(text: str) -> dict[str, OutsideCall]:
         if gene == "MT_RNR1":
             gene = "MT-RNR1"
         if gene not in supported_genes():
-            shown = fields[0][:20].encode("ascii", "backslashreplace").decode()
+            shown = re.sub(r"[^A-Za-z0-9_.-]", "?", fields[0][:20])  # never echo markup
             raise OutsideCallError(f"line {number}: gene {shown!r} is not one this portal reports")
         if gene in calls:
             raise OutsideCallError(f"line {number}: {gene} is given twice")

@@ -325,6 +325,73 @@ def _bad_files(tmp_path: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.django_db
+# ------------------------------------------------------------ gVCF blocks and outside calls
+
+
+@pytest.mark.parametrize(
+    ("block", "why"),
+    [
+        # a reference block whose genotype is not reference
+        ("chr10\t94761800\t.\tC\t<NON_REF>\t.\tPASS\tEND=94762000\tGT:GQ\t0/1:50\n", "genotype"),
+        # END that is not a number, or runs before POS, or is absurdly long: no block, not reference
+        ("chr10\t94761800\t.\tC\t<NON_REF>\t.\tPASS\tEND=9x\tGT:GQ\t0/0:50\n", None),
+        ("chr10\t94761800\t.\tC\t<NON_REF>\t.\tPASS\tEND=5\tGT:GQ\t0/0:50\n", None),
+        # htslib cannot index an END past 2^31: refused with the indexing reason
+        (
+            "chr10\t94761800\t.\tC\t<NON_REF>\t.\tPASS\tEND=" + "9" * 40 + "\tGT:GQ\t0/0:50\n",
+            "index",
+        ),
+        # GQ that is not a number counts as absent quality (and the block is not confident)
+        ("chr10\t94761800\t.\tC\t<NON_REF>\t.\tPASS\tEND=94762000\tGT:GQ\t0/0:high\n", None),
+    ],
+)
+def test_hostile_gvcf_blocks(tmp_path: Path, block: str, why: str | None) -> None:
+    path = _write(tmp_path / "g.vcf", HEADER + S1 + block)
+    if why is not None:
+        with pytest.raises(VcfIntakeError) as error:
+            interpret_vcf(path)
+        assert why in _assert_clear(error)
+        return
+    result = interpret_vcf(path)
+    # nothing was read as reference from a broken block
+    assert result["pgx"]["CYP2C19"]["status"] == "not_determined"
+    assert result["callability"]["mode"] != "lab_attested"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CYP2D6\t*1/*2\x00\n",
+        "CYP2D6\t" + "*1" * 5000 + "\n",
+        "<script>alert(1)</script>\t*1/*1\n",
+        "HLA-B\t*57:01/*57:01/*57:01\n",
+        "CYP2D6\t*1/*2\t\t" + "9" * 50 + "\n",
+        "\ufeffCYP2D6\t*1/*2\n",
+    ],
+)
+def test_hostile_outside_call_files(tmp_path: Path, text: str) -> None:
+    from results.engine.outside_calls import OutsideCallError
+
+    calls = tmp_path / "outside.tsv"
+    calls.write_text(text, encoding="utf-8")
+    vcf = _write(tmp_path / "v.vcf", HEADER + S1 + GOOD_LINES)
+    with pytest.raises(OutsideCallError) as error:
+        interpret_vcf(vcf, outside_calls=calls)
+    message = str(error.value)
+    assert message.isprintable() and len(message) <= MAX_MESSAGE
+    assert "<script>" not in message
+
+
+def test_outside_call_file_over_the_size_limit(tmp_path: Path) -> None:
+    from results.engine.outside_calls import OutsideCallError
+
+    calls = tmp_path / "big.tsv"
+    calls.write_text("# padding\n" * 20_000)
+    vcf = _write(tmp_path / "v.vcf", HEADER + S1 + GOOD_LINES)
+    with pytest.raises(OutsideCallError, match="64 KiB"):
+        interpret_vcf(vcf, outside_calls=calls)
+
+
 def test_bad_vcfs_uploaded_by_staff_fail_one_by_one_with_their_reason(
     client, participant, kb, data_manager, tmp_path, django_capture_on_commit_callbacks
 ):
