@@ -46,6 +46,30 @@ class AccountAdapter(DefaultAccountAdapter):
             participant_email_verified(user=email_address.user)
         return confirmed
 
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """One client-IP function for every rate limit and session record (R31): the
+        staff geo-fence's, which believes X-Forwarded-For only from TRUSTED_PROXIES."""
+        from django.core.exceptions import PermissionDenied
+
+        from portal.staff_security import client_ip
+
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
+
+    def pre_login(self, request, user, **kwargs):
+        # Staff are located at log-in too, not only on their next request (issue 15).
+        from portal.staff_security import staff_login_check
+
+        refused = staff_login_check(request, user)
+        if refused is not None:
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            return refused
+        return super().pre_login(request, user, **kwargs)
+
     def get_login_redirect_url(self, request):
         if request.user.is_staff:
             try:
