@@ -17,12 +17,13 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from participants.identifiers import is_valid_participant_id
-from participants.models import Participant, User
+from participants.models import User
 from portal.access_log import access_record
 from portal.models import RoleGrantRequest, TravelException
 from portal.staff import services
 from portal.staff.forms import DeactivateForm, InviteForm, LookupForm, RolesForm, TravelForm
 from portal.staff.roles import ROLE_LABELS
+from portal.staff_visibility import SUPPORT, staff_participant_or_404
 
 # A stated reason opens one participant for this long.
 REASON_SECONDS = 15 * 60
@@ -53,11 +54,11 @@ def support_lookup(request: HttpRequest) -> HttpResponse:
 def participant_detail(request: HttpRequest, participant_id: str) -> HttpResponse:
     """One participant of the staff member's own site; another site's is a 404."""
     _require(request, "portal.support_lookup")
-    site = services.staff_site(request.user)
-    if site is None or not is_valid_participant_id(participant_id):
+    if not is_valid_participant_id(participant_id):
         raise Http404  # a malformed id (even one PostgreSQL cannot hold, like NUL) is not found
-    participant = get_object_or_404(
-        Participant.objects.select_related("site"), participant_id=participant_id, site=site
+    # Own site, not withdrawn from further use (R30): the one visibility rule.
+    participant = staff_participant_or_404(
+        request.user, purpose=SUPPORT, participant_id=participant_id
     )
     stated = request.session.get(_REASONS_KEY, {}).get(participant_id)
     if not stated or time.time() - stated["at"] > REASON_SECONDS:
