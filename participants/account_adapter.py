@@ -8,6 +8,7 @@ from django import forms
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 SCREENER_SESSION_KEY = "screener"
 
@@ -20,6 +21,16 @@ def screener_passed_at(request: HttpRequest) -> dt.datetime | None:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        # The per-account limit can be tripped by someone else typing your address:
+        # say how to get in anyway (a code by e-mail is not subject to it).
+        "too_many_login_attempts": _lazy(
+            "Too many failed log-in attempts with this e-mail address. Try again in a few "
+            "minutes, or choose “Send me a sign-in code” to get a code by e-mail."
+        ),
+    }
+
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # Volunteers sign up after passing the eligibility screener; staff are
         # invited by an administrator and never sign themselves up.
