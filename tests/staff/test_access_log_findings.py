@@ -21,6 +21,16 @@ from tests.staff.conftest import reauthenticated, staff_client
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    # A request to /es/... leaves Spanish active in this thread: start in English.
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
 def _read(staff, participant, n=1):
     for i in range(n):
         access_record(
