@@ -10,7 +10,8 @@ decides, for every route:
 - site: support and consent records only within the staff member's own site (no site,
   nothing); a counsellor attached to a site only within it, a counsellor of the central
   service (no site) wherever their queue reaches;
-- report state: `results.selectors.staff_reports` adds the states a report may be read in.
+- report state: `results.selectors.staff_reports` adds the states a report may be read in;
+- an administrator sees no participant at all, whatever other roles the account holds.
 
 Anything else is a 404, exactly like an id that does not exist (R9).
 """
@@ -43,6 +44,12 @@ def visible_participants(staff: Any, *, purpose: str) -> QuerySet[Participant]:
     if purpose not in PURPOSES:
         raise ValueError(f"unknown purpose {purpose!r}")
     if not getattr(staff, "is_authenticated", False) or not staff.is_staff:
+        return Participant.objects.none()
+    from portal.staff.roles import ADMINISTRATOR
+
+    if staff.groups.filter(name=ADMINISTRATOR).exists():
+        # Administrator is exclusive of every role that reads participant data (R29); if
+        # an account holds both anyway (written behind the services' back), it reads none.
         return Participant.objects.none()
     people = Participant.objects.exclude(withdrawal_tier__gte=WithdrawalTier.NO_FURTHER_USE)
     if purpose in _CONTACTS:

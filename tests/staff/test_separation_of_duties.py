@@ -236,3 +236,17 @@ def test_every_role_change_and_approval_alerts_admins_and_is_in_the_access_log(
     alerts = [m for m in mail.outbox if m.subject.startswith("[staff alert] staff.role_grant")]
     assert len(alerts) == 2
     assert all(set(m.to) == {admin_user.email, second_admin.email} for m in alerts)
+
+
+def test_an_administrator_holding_support_behind_the_services_back_reads_nobody(
+    make_staff, participant
+):
+    both = make_staff("administrator", "support")  # written straight into the groups table
+    client = staff_client(both)
+    client.post(
+        reverse("staff:support_lookup"),
+        {"participant_id": participant.participant_id, "reason": "other", "detail": "x"},
+    )
+    response = client.get(reverse("staff:participant", args=[participant.participant_id]))
+    assert response.status_code == 404
+    assert not AccessEvent.objects.exists()
