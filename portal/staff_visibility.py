@@ -8,8 +8,8 @@ decides, for every route:
   every staff member and every purpose; tier 1 (no further contact) hides them from
   anything that leads to contacting them (re-contact);
 - site: support and consent records only within the staff member's own site (no site,
-  nothing); a counsellor attached to a site only within it, a counsellor of the central
-  service (no site) wherever their queue reaches;
+  nothing); a counsellor or data manager attached to a site only within it, one of the
+  central service (no site) wherever their queue or manifests reach;
 - report state: `results.selectors.staff_reports` adds the states a report may be read in;
 - an administrator sees no participant at all, whatever other roles the account holds.
 
@@ -27,7 +27,8 @@ SUPPORT = "support"  # identity and profile, one participant at a time
 CONSENT = "consent"  # one signed consent record
 REVIEW = "review"  # one results report, in a counsellor's queue
 RECONTACT = "recontact"  # a counselling re-contact: contacting the participant
-PURPOSES = (SUPPORT, CONSENT, REVIEW, RECONTACT)
+SAMPLES = "samples"  # a data manager's samples, by research id (no identity)
+PURPOSES = (SUPPORT, CONSENT, REVIEW, RECONTACT, SAMPLES)
 _SITE_REQUIRED = (SUPPORT, CONSENT)
 _CONTACTS = (RECONTACT,)
 

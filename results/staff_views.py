@@ -113,9 +113,13 @@ def manifests(request: HttpRequest) -> HttpResponse:
 @require_GET
 def manifest_detail(request: HttpRequest, pk: int) -> HttpResponse:
     manifest = get_object_or_404(SampleManifest, pk=pk)
-    # Research ids and sample ids only: no identity is shown on this page.
+    # Research ids and sample ids only: no identity is shown on this page. A participant
+    # withdrawn from further use is not listed at all (R30).
+    from portal.staff_visibility import SAMPLES, visible_participants
+
     samples = list(
-        manifest.samples.select_related("participant")
+        manifest.samples.filter(participant__in=visible_participants(request.user, purpose=SAMPLES))
+        .select_related("participant")
         .prefetch_related("interpretations__release")
         .order_by("manifest_row")
     )

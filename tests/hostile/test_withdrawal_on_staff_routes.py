@@ -38,7 +38,8 @@ class Case:
 
 
 # Every parameterised staff route: how to name the participant's object with it (GET or
-# POST), or None when the route names no participant (a catalog, a staff account).
+# POST: a 404 afterwards), a page of many participants that lists theirs (LIST: it must no
+# longer name them), or None when the route names no participant (a catalog, an account).
 Fill = Callable[[Case], dict[str, Any]]
 PARTICIPANT_ROUTES: dict[str, tuple[str, Fill] | None] = {
     "staff/participants/<str:participant_id>/": (
@@ -58,8 +59,11 @@ PARTICIPANT_ROUTES: dict[str, tuple[str, Fill] | None] = {
     "staff/consent/versions/<int:pk>/": None,
     "staff/consent/versions/<int:pk>/publish/": None,
     "staff/surveys/versions/<int:pk>/preview/<str:language>/": None,
-    # A manifest is a batch of samples keyed by research id; it names no identity.
-    "staff/results/samples/<int:pk>/": None,
+    # A batch of many participants' samples: the page stays, their row goes.
+    "staff/results/samples/<int:pk>/": (
+        "LIST",
+        lambda c: {"pk": c.report.interpretation.sample.manifest_id},
+    ),
     "staff/results/releases/<int:pk>/reinterpret/": None,
 }
 
@@ -83,9 +87,10 @@ def case(participant, kb, make_staff) -> Case:
         participant, kb, state="needs_review", report_type="disease_risk", positive=True
     )
     previous = make_report(participant, kb, state="released", report_type="pgx")
-    # A support member who is also the counsellor and may export consent records: one
-    # person reaching every kind of object, so every route is tested with the same user.
-    staff = make_staff("support", "genetic_counsellor")
+    # A support member who is also the counsellor, the data manager and may export consent
+    # records: one person reaching every kind of object, so every route is tested with the
+    # same user.
+    staff = make_staff("support", "genetic_counsellor", "data_manager")
     staff.user_permissions.add(Permission.objects.get(codename="export_consent_fhir"))
     Report.objects.filter(pk=report.pk).update(assigned_counsellor=staff)
     recontact = RecontactTask.objects.create(
@@ -144,12 +149,15 @@ def _list_pages_naming(client, person) -> list[str]:
 def test_after_withdrawal_every_staff_route_answers_404(case, tier):
     client = _client(case)
     routes = [r for r in _staff_routes() if PARTICIPANT_ROUTES[r.pattern]]
-    # Beforehand the staff member reaches each object (the GET routes show it).
+    # Beforehand the staff member reaches each object (the GET routes show it, the lists
+    # name the participant).
     for route in routes:
         method, fill = PARTICIPANT_ROUTES[route.pattern]
-        if method == "GET":
-            url, response = _request(client, route, method, fill(case))
+        if method in ("GET", "LIST"):
+            url, response = _request(client, route, "GET", fill(case))
             assert response.status_code == 200, url
+        if method == "LIST":
+            assert case.person.research_id in response.content.decode(), url
     assert _list_pages_naming(client, case.person) != []  # the review queue names them
 
     participant_withdraw(participant=case.person, actor=case.person.user, tier=tier)
@@ -161,6 +169,12 @@ def test_after_withdrawal_every_staff_route_answers_404(case, tier):
     failures = []
     for route in routes:
         method, fill = PARTICIPANT_ROUTES[route.pattern]
+        if method == "LIST":  # the page of many people stays; this one is not on it
+            url, response = _request(client, route, "GET", fill(case))
+            body = response.content.decode()
+            if response.status_code != 200 or any(m in body for m in _markers(case.person)):
+                failures.append((method, url, response.status_code))
+            continue
         url, response = _request(client, route, method, fill(case))
         if response.status_code != 404:
             failures.append((method, url, response.status_code))
