@@ -331,6 +331,20 @@ def travel_request(
     return travel
 
 
+def travel_approver_problem(*, approver: User, travel: TravelException) -> str:
+    """Why `approver` may not approve `travel` ("" = may): the independence rules, both
+    ways - nor may the approver have created the traveller's account (a sock puppet
+    travelling on its creator's approval)."""
+    problem = independent_approver_problem(
+        approver=approver, requester=travel.user, since=travel.created
+    )
+    if problem:
+        return problem
+    if StaffProfile.objects.filter(user_id=travel.user_id, invited_by=approver).exists():
+        return "the approver created the traveller's account"
+    return ""
+
+
 @transaction.atomic
 def travel_approve(*, actor: User, travel: TravelException) -> TravelException:
     """A second, pre-existing administrator approves someone else's request (R29)."""
@@ -341,9 +355,7 @@ def travel_approve(*, actor: User, travel: TravelException) -> TravelException:
         raise PermissionDenied("A travel exception needs an approver other than the traveller.")
     if locked.country in COUNTRIES_OF_CONCERN:
         raise PermissionDenied("Access from this country is never allowed.")
-    problem = independent_approver_problem(
-        approver=actor, requester=locked.user, since=locked.created
-    )
+    problem = travel_approver_problem(approver=actor, travel=locked)
     if problem:
         raise PermissionDenied(problem)
     if locked.approved_by_id is None:

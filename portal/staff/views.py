@@ -243,9 +243,7 @@ def travel_approve(request: HttpRequest, pk: int) -> HttpResponse:
     request_ = get_object_or_404(
         TravelException.objects.exclude(user=request.user).select_related("user"), pk=pk
     )
-    problem = services.independent_approver_problem(
-        approver=request.user, requester=request_.user, since=request_.created
-    )
+    problem = services.travel_approver_problem(approver=request.user, travel=request_)
     if request.method == "POST":
         try:
             services.travel_approve(actor=request.user, travel=request_)

@@ -250,3 +250,17 @@ def test_an_administrator_holding_support_behind_the_services_back_reads_nobody(
     response = client.get(reverse("staff:participant", args=[participant.participant_id]))
     assert response.status_code == 404
     assert not AccessEvent.objects.exists()
+
+
+def test_an_administrator_cannot_approve_travel_for_an_account_they_created(
+    admin_user, second_admin
+):
+    """The reverse sock puppet: the puppet travels, its creator approves."""
+    puppet = services.staff_invite(
+        actor=admin_user, email="traveller@example.org", site=None, roles=["recruitment"]
+    )
+    travel = _travel(puppet)
+    with pytest.raises(PermissionDenied, match="created the traveller's account"):
+        services.travel_approve(actor=_fresh(admin_user), travel=travel)
+    services.travel_approve(actor=_fresh(second_admin), travel=travel)
+    assert TravelException.objects.get(pk=travel.pk).approved_by == second_admin
