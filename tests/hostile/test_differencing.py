@@ -179,3 +179,20 @@ def test_figures_are_exact_sums_of_the_cells_that_count(data):
     ages = {c.code: c.value for c in fig.breakdowns["Age at enrollment"]}
     # Each atom: 18-29 = n - 3, 65+ = 3 -> both left out (complementary): "<20".
     assert ages["65+"] is None and ages["18-29"] is None
+
+
+def test_filtered_dashboard_views_leave_a_trail(data, recruiter):
+    from django.urls import reverse
+
+    from portal.models import AuditEvent
+    from tests.staff.conftest import staff_client
+
+    client = staff_client(recruiter)
+    assert client.get(reverse("staff:dashboard")).status_code == 200
+    assert not AuditEvent.objects.filter(action="staff.dashboard_filter").exists()
+    a = data["sites"][0]
+    response = client.get(reverse("staff:dashboard"), {"site": a.pk, "language": "es"})
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action="staff.dashboard_filter")
+    assert event.actor == recruiter
+    assert event.data["filters"] == {"site_id": str(a.pk), "language": "es"}
