@@ -7,9 +7,11 @@ decides, for every route:
 - withdrawal: tier 2 (no further use) and tier 3 (destroy) hide the participant from
   every staff member and every purpose; tier 1 (no further contact) hides them from
   anything that leads to contacting them (re-contact);
-- site: support and consent records only within the staff member's own site (no site,
-  nothing); a counsellor or data manager attached to a site only within it, one of the
-  central service (no site) wherever their queue or manifests reach;
+- site: support (identity) and consent records only within the staff member's own site
+  (no site, nothing), as the design brief's roles say; genetic counselling and data
+  management are central services whose scope is the queue, the assignment and the
+  manifest, so their purposes are not bound to a site (participants are often assigned to
+  no site at all);
 - report state: `results.selectors.staff_reports` adds the states a report may be read in;
 - an administrator sees no participant at all, whatever other roles the account holds.
 
@@ -29,7 +31,7 @@ REVIEW = "review"  # one results report, in a counsellor's queue
 RECONTACT = "recontact"  # a counselling re-contact: contacting the participant
 SAMPLES = "samples"  # a data manager's samples, by research id (no identity)
 PURPOSES = (SUPPORT, CONSENT, REVIEW, RECONTACT, SAMPLES)
-_SITE_REQUIRED = (SUPPORT, CONSENT)
+_SITE_BOUND = (SUPPORT, CONSENT)
 _CONTACTS = (RECONTACT,)
 
 
@@ -55,11 +57,11 @@ def visible_participants(staff: Any, *, purpose: str) -> QuerySet[Participant]:
     people = Participant.objects.exclude(withdrawal_tier__gte=WithdrawalTier.NO_FURTHER_USE)
     if purpose in _CONTACTS:
         people = people.filter(withdrawal_tier__isnull=True)
-    site = _site_of(staff)
-    if site is not None:
+    if purpose in _SITE_BOUND:
+        site = _site_of(staff)
+        if site is None:
+            return Participant.objects.none()
         people = people.filter(site=site)
-    elif purpose in _SITE_REQUIRED:
-        return Participant.objects.none()
     return people
 
 
