@@ -23,17 +23,30 @@ def sweep_private_orphans() -> int:
     return len(private_orphans_sweep())
 
 
+# A staff e-mail is retried by every dispatch_outbox run (each minute) for about a day.
+STAFF_MAIL_MAX_ATTEMPTS = 24 * 60
+
+
 @shared_task
-def send_staff_mail(subject: str, body: str, to: list[str]) -> bool:
+def send_staff_mail(subject: str, body: str, to: list[str], attempt: int = 0) -> bool:
     """Staff alerts and invitations, queued through the outbox. A mail-server failure is
     not raised (that would surface in the request that queued it, under eager Celery):
     the message goes back to the outbox and `dispatch_outbox` tries again later."""
+    import logging
+
     from portal.outbox import OutboxMessage
     from portal.staff_security import staff_mail_send
 
     if staff_mail_send(subject=subject, body=body, to=to):
         return True
-    OutboxMessage.objects.create(task_name="portal.tasks.send_staff_mail", args=[subject, body, to])
+    if attempt + 1 >= STAFF_MAIL_MAX_ATTEMPTS:
+        logging.getLogger(__name__).error(
+            "staff e-mail given up after %d tries: %s", attempt + 1, subject
+        )
+        return False
+    OutboxMessage.objects.create(
+        task_name="portal.tasks.send_staff_mail", args=[subject, body, to, attempt + 1]
+    )
     return False
 
 
