@@ -99,7 +99,9 @@ def independent_approver_problem(*, approver: User, requester: User, since: dt.d
         or grants.filter(decided_by=requester).exists()
     ):
         return "the approver was granted a role by the requester"
-    if grants.filter(roles__contains=[ADMINISTRATOR], decided_at__gte=since).exists():
+    # (Roles checked in Python: JSON "contains" is not available on SQLite, the demo's.)
+    late = grants.filter(decided_at__gte=since).values_list("roles", flat=True)
+    if any(ADMINISTRATOR in roles for roles in late):
         return "the approver became administrator after the request"
     return ""
 

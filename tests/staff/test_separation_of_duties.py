@@ -264,3 +264,18 @@ def test_an_administrator_cannot_approve_travel_for_an_account_they_created(
         services.travel_approve(actor=_fresh(admin_user), travel=travel)
     services.travel_approve(actor=_fresh(second_admin), travel=travel)
     assert TravelException.objects.get(pk=travel.pk).approved_by == second_admin
+
+
+def test_an_administrator_made_after_the_request_cannot_approve_it(
+    admin_user, second_admin, make_staff
+):
+    """An old account promoted to administrator after the request is not pre-existing."""
+    old_colleague = make_staff("recruitment")
+    third_admin = make_staff("administrator")
+    travel = _travel(admin_user)
+    grant = RoleGrantRequest.objects.create(
+        user=old_colleague, requested_by=second_admin, roles=["administrator"]
+    )
+    services.role_grant_approve(actor=_fresh(third_admin), grant=grant)
+    with pytest.raises(PermissionDenied, match="became administrator after the request"):
+        services.travel_approve(actor=_fresh(old_colleague), travel=travel)
