@@ -279,3 +279,20 @@ def test_an_administrator_made_after_the_request_cannot_approve_it(
     services.role_grant_approve(actor=_fresh(third_admin), grant=grant)
     with pytest.raises(PermissionDenied, match="became administrator after the request"):
         services.travel_approve(actor=_fresh(old_colleague), travel=travel)
+
+
+def test_the_accounts_page_offers_a_pending_grant_only_to_a_second_administrator(
+    admin_user, second_admin, make_staff
+):
+    colleague = make_staff("recruitment")
+    grant = services.staff_roles_set(actor=admin_user, user=colleague, roles=["support"])
+    link = reverse("staff:role_grant", args=[grant.pk])
+    mine = reauthenticated(staff_client(admin_user)).get(reverse("staff:staff_list"))
+    theirs = reauthenticated(staff_client(second_admin)).get(reverse("staff:staff_list"))
+    assert mine.status_code == theirs.status_code == 200
+    assert link not in mine.content.decode() and "another administrator decides" in (
+        mine.content.decode()
+    )
+    assert link in theirs.content.decode()
+    # One's own row offers no roles link.
+    assert reverse("staff:staff_roles", args=[admin_user.pk]) not in mine.content.decode()
