@@ -8,6 +8,7 @@ from django import forms
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 SCREENER_SESSION_KEY = "screener"
 
@@ -20,6 +21,16 @@ def screener_passed_at(request: HttpRequest) -> dt.datetime | None:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        # The per-account limit can be tripped by someone else typing your address:
+        # say how to get in anyway (a code by e-mail is not subject to it).
+        "too_many_login_attempts": _lazy(
+            "Too many failed log-in attempts with this e-mail address. Try again in a few "
+            "minutes, or choose “Send me a sign-in code” to get a code by e-mail."
+        ),
+    }
+
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # Volunteers sign up after passing the eligibility screener; staff are
         # invited by an administrator and never sign themselves up.
@@ -45,6 +56,30 @@ class AccountAdapter(DefaultAccountAdapter):
         if confirmed:
             participant_email_verified(user=email_address.user)
         return confirmed
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """One client-IP function for every rate limit and session record (R31): the
+        staff geo-fence's, which believes X-Forwarded-For only from TRUSTED_PROXIES."""
+        from django.core.exceptions import PermissionDenied
+
+        from portal.staff_security import client_ip
+
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
+
+    def pre_login(self, request, user, **kwargs):
+        # Staff are located at log-in too, not only on their next request (issue 15).
+        from portal.staff_security import staff_login_check
+
+        refused = staff_login_check(request, user)
+        if refused is not None:
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            return refused
+        return super().pre_login(request, user, **kwargs)
 
     def get_login_redirect_url(self, request):
         if request.user.is_staff:

@@ -130,12 +130,17 @@ class TravelException(models.Model):
 
 
 class AccessEvent(models.Model):
-    """One staff read of one participant's data (append-only, hash-chained).
+    """One staff read of one participant's data, or one change of a staff member's
+    powers (append-only, hash-chained).
 
     `hash` = sha256(previous row's hash + this row's canonical content), so a row
     changed or removed behind the trigger's back breaks the chain at that row
     (`manage.py verify_access_log`). `reason` is the staff member's stated purpose;
     no health data goes in `what` or `reason`.
+
+    Format 2 (issue 15) freezes the reader's roles and site at read time into the
+    hashed content, and records role changes and approvals (`participant` empty,
+    `subject_staff` = whose powers changed). Format 1 rows keep their old hash.
     """
 
     created = models.DateTimeField(db_index=True)
@@ -143,12 +148,27 @@ class AccessEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_events"
     )
     participant = models.ForeignKey(
-        "participants.Participant", on_delete=models.PROTECT, related_name="access_events"
+        "participants.Participant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="access_events",
+    )
+    subject_staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     what = models.CharField(max_length=64)
     reason = models.CharField(max_length=300)
     ip = models.GenericIPAddressField(null=True, blank=True)
     country = models.CharField(max_length=8, blank=True)
+    # Frozen at read time (format 2): the reader's roles (comma-separated) and site code.
+    roles = models.CharField(max_length=200, blank=True)
+    site = models.CharField(max_length=32, blank=True)
+    format = models.PositiveSmallIntegerField(default=1)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
@@ -158,11 +178,96 @@ class AccessEvent(models.Model):
         triggers = [
             pgtrigger.Protect(
                 name="access_event_append_only", operation=pgtrigger.Update | pgtrigger.Delete
-            )
+            ),
+            # A row-level trigger never sees TRUNCATE: a statement-level one does. Only
+            # the test settings' connections may empty the table (Django's flush between
+            # transactional tests); see docs/staff-security.md.
+            pgtrigger.Trigger(
+                name="access_event_no_truncate",
+                operation=pgtrigger.Truncate,
+                level=pgtrigger.Statement,
+                when=pgtrigger.Before,
+                func=(
+                    "IF coalesce(current_setting('portal.test_flush', true), '') <> 'on' THEN "
+                    "RAISE EXCEPTION 'the access log cannot be truncated'; END IF; RETURN NULL;"
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.what} at {self.created:%Y-%m-%d %H:%M}"
+
+
+class RoleGrantRequest(models.Model):
+    """A privileged role for a staff member, waiting for a second administrator (R29).
+
+    Created by `staff_invite` / `staff_roles_set` when they would add a privileged role;
+    it takes effect only when `role_grant_approve` finds an approver who is neither the
+    requester nor the grantee, and whose administrator account existed before the request
+    and was not created or granted by the requester.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for a second administrator"
+        APPROVED = "approved", "Approved"
+        REFUSED = "refused", "Refused"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_grant_requests"
+    )
+    roles = models.JSONField(default=list)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=16, choices=State, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            # Nobody decides their own request or a grant to themselves, even in raw SQL.
+            models.CheckConstraint(
+                condition=~models.Q(decided_by=models.F("requested_by")),
+                name="role_grant_not_decided_by_requester",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(decided_by=models.F("user")),
+                name="role_grant_not_decided_by_grantee",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(requested_by=models.F("user")),
+                name="role_grant_not_self_requested",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"grant {','.join(self.roles)} to user {self.user_id} ({self.state})"
+
+
+class AccessLogAnchor(models.Model):
+    """The chain head written down once a day (the copy that matters is outside the
+    database: the backup folder and the administrators' digest)."""
+
+    created = models.DateTimeField(auto_now_add=True)
+    head_id = models.BigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64)
+    rows = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created"]
+        triggers = [
+            pgtrigger.Protect(
+                name="access_log_anchor_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"head {self.head_hash[:12]} ({self.rows} rows)"
 
 
 from portal.outbox import OutboxMessage  # noqa: E402, F401 - the model lives beside its service

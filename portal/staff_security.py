@@ -53,16 +53,37 @@ def _is_trusted_proxy(ip: Any) -> bool:
     return any(ip in net for net in _networks(tuple(settings.TRUSTED_PROXIES)))
 
 
+def unwrap_ip(ip: Any) -> Any:
+    """The IPv4 address inside an IPv4-mapped (::ffff:a.b.c.d), 6to4 (2002::/16) or
+    Teredo (2001::/32) IPv6 address; any other address unchanged.
+
+    Without this, `::ffff:127.0.0.1` would count as local and `::ffff:<a Russian
+    address>` as unknown rather than as Russia.
+    """
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return ip.ipv4_mapped
+        if ip.sixtofour is not None:
+            return ip.sixtofour
+        if ip.teredo is not None:
+            return ip.teredo[1]
+    return ip
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    """The client's address. X-Forwarded-For counts only when REMOTE_ADDR is a trusted proxy.
+    """The client's address: the one function for the geo-fence, the access log and every
+    rate limit (allauth's adapter calls it too). X-Forwarded-For counts only when
+    REMOTE_ADDR is a trusted proxy (TRUSTED_PROXIES).
 
     Walks X-Forwarded-For from the right (the entries our proxies appended) and
     returns the first address that is not one of our proxies; anything further
-    left was written by the client and could be forged.
+    left was written by the client and could be forged. Embedded IPv4 addresses are
+    unwrapped first (see `unwrap_ip`).
     """
     remote = _parse_ip(request.META.get("REMOTE_ADDR"))
     if remote is None:
         return None
+    remote = unwrap_ip(remote)
     if not _is_trusted_proxy(remote):
         return str(remote)
     hops = [h for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
@@ -70,6 +91,7 @@ def client_ip(request: HttpRequest) -> str | None:
         ip = _parse_ip(hop)
         if ip is None:
             return None  # a malformed hop: refuse to guess
+        ip = unwrap_ip(ip)
         if not _is_trusted_proxy(ip):
             return str(ip)
     return str(remote)
@@ -82,16 +104,27 @@ def _geoip() -> Any:
     return GeoIP2Fast()
 
 
+# What "local" means (R11): loopback, RFC 1918 and IPv6 unique local addresses. Other
+# special ranges (link-local, carrier-grade NAT, documentation, reserved) are unknown.
+_LOCAL_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in ("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7")
+)
+
+
 def country_for_ip(ip: str | None) -> str:
-    """ISO country code, LOCAL for loopback/private addresses, "" when unknown."""
+    """ISO country code, LOCAL for loopback/RFC 1918/ULA addresses, "" when unknown."""
     parsed = _parse_ip(ip)
     if parsed is None:
         return UNKNOWN
-    if parsed.is_private or parsed.is_loopback or parsed.is_link_local:
+    parsed = unwrap_ip(parsed)
+    if any(parsed.version == net.version and parsed in net for net in _LOCAL_NETWORKS):
         return LOCAL
+    if not parsed.is_global:
+        return UNKNOWN
     result = _geoip().lookup(str(parsed))
     if getattr(result, "is_private", False):
-        return LOCAL
+        return UNKNOWN
     code = (getattr(result, "country_code", "") or "").upper()
     return code if re.fullmatch(r"[A-Z]{2}", code) else UNKNOWN
 
@@ -123,22 +156,99 @@ def location_decision(*, user: Any, country: str) -> tuple[bool, str]:
 
 
 # --- alerts --------------------------------------------------------------------------------
-def staff_alert_admins(*, subject: str, body: str) -> None:
-    """E-mails every active administrator once the current transaction commits."""
+def staff_alert_admins(*, subject: str, body: str, throttle_key: str | None = None) -> bool:
+    """Queues an e-mail to every active administrator through the outbox (sent by a
+    worker after the commit; an SMTP outage delays it, never fails the request).
+
+    With `throttle_key`, at most one such e-mail per STAFF_ALERT_THROTTLE_SECONDS: the
+    rest are only counted in the audit log and reach the administrators in the next
+    digest (`staff_alert_digest`). Returns whether an e-mail was queued.
+    """
+    from django.core.cache import cache
+
+    from portal.outbox import outbox_enqueue
+
+    if throttle_key is not None:
+        try:
+            first = cache.add(
+                f"staff-alert:{throttle_key}", 1, timeout=settings.STAFF_ALERT_THROTTLE_SECONDS
+            )
+        except Exception:  # noqa: BLE001 - cache down: better one e-mail too many
+            logger.warning("staff alert throttle unavailable; sending %s", subject)
+            first = True
+        if not first:
+            return False
+    outbox_enqueue(
+        task_name="portal.tasks.send_staff_mail",
+        args=[f"[staff alert] {subject}", body, []],
+    )
+    return True
+
+
+def staff_mail_send(*, subject: str, body: str, to: list[str]) -> bool:
+    """Sends one staff e-mail now (the outbox task calls this). An empty `to` means every
+    active administrator. Returns False instead of raising when the mail server fails:
+    the caller queues it again."""
     from participants.models import User
 
-    def send() -> None:
-        recipients = list(
-            User.objects.filter(groups__name=ADMINISTRATOR_GROUP, is_active=True)
-            .values_list("email", flat=True)
-            .distinct()
-        )
-        if recipients:
-            send_mail(f"[staff alert] {subject}", body, None, recipients, fail_silently=False)
-        else:
-            logger.warning("staff alert with no administrator to receive it: %s", subject)
+    recipients = to or list(
+        User.objects.filter(groups__name=ADMINISTRATOR_GROUP, is_active=True)
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    if not recipients:
+        logger.warning("staff e-mail with no administrator to receive it: %s", subject)
+        return True
+    try:
+        send_mail(subject, body, None, recipients, fail_silently=False)
+    except Exception as exc:  # noqa: BLE001 - SMTP down, refused, timed out: try later
+        logger.warning("staff e-mail not sent (%s): %s", exc.__class__.__name__, subject)
+        return False
+    return True
 
-    transaction.on_commit(send)
+
+REFUSAL_ACTIONS = ("staff.location_refused", "staff.quota_exceeded", "staff.pace_alert")
+
+
+def staff_alert_digest(*, since: Any = None) -> int:
+    """One e-mail summarising the refusals and alerts since the last digest (beat, every
+    STAFF_ALERT_THROTTLE_SECONDS). Returns how many events it covered (0: no e-mail)."""
+    import datetime as dt
+    from collections import Counter
+
+    from portal.models import AuditEvent
+
+    now = timezone.now()
+    if since is None:
+        last = (
+            AuditEvent.objects.filter(action="staff.alert_digest")
+            .order_by("-created")
+            .values_list("created", flat=True)
+            .first()
+        )
+        since = last or now - dt.timedelta(seconds=settings.STAFF_ALERT_THROTTLE_SECONDS)
+    events = list(
+        AuditEvent.objects.filter(
+            action__in=REFUSAL_ACTIONS, created__gt=since, created__lte=now
+        ).values_list("action", "data")
+    )
+    if not events:
+        return 0
+    counts = Counter(
+        (action, str(data.get("reason") or data.get("period") or data.get("pattern") or ""))
+        for action, data in events
+    )
+    lines = [f"{n:>6}  {action} {why}".rstrip() for (action, why), n in counts.most_common()]
+    with transaction.atomic():
+        audit_record(action="staff.alert_digest", data={"events": len(events)})
+        staff_alert_admins(
+            subject=f"digest: {len(events)} refusals and alerts",
+            body=(
+                f"Since {since:%Y-%m-%d %H:%M} UTC:\n\n" + "\n".join(lines) + "\n\n"
+                "Each is in the audit log with its address, country and user."
+            ),
+        )
+    return len(events)
 
 
 def _refuse(request: HttpRequest, *, user: Any, ip: str | None, country: str, why: str):
@@ -154,10 +264,27 @@ def _refuse(request: HttpRequest, *, user: Any, ip: str | None, country: str, wh
             body=(
                 f"A request was refused: reason {why}, country {country or 'unknown'}, "
                 f"address {ip or 'unknown'}, user id {getattr(actor, 'pk', None) or '-'}, "
-                f"path {request.path[:200]}.\nSee the audit log (staff.location_refused)."
+                f"path {request.path[:200]}.\nSee the audit log (staff.location_refused). "
+                "Further refusals of this kind are counted in the next digest."
             ),
+            throttle_key=f"refused:{why}",
         )
+    if actor is not None and why == "country_of_concern":
+        logout(request)  # the session ends: nothing more from there, not even a retry
     return render(request, "staff/refused.html", {"reason": why, "country": country}, status=403)
+
+
+def staff_login_check(request: HttpRequest, user: Any) -> HttpResponse | None:
+    """Locates a staff member at log-in (allauth's adapter calls this before the session
+    is made). A refused location stops the log-in; None lets it go on."""
+    if not getattr(user, "is_staff", False):
+        return None
+    ip = client_ip(request)
+    country = country_for_ip(ip)
+    allowed, why = location_decision(user=user, country=country)
+    if allowed:
+        return None
+    return _refuse(request, user=user, ip=ip, country=country, why=why)
 
 
 # --- the middleware --------------------------------------------------------------------------

@@ -21,3 +21,54 @@ def sweep_private_orphans() -> int:
     from portal.storage_sweep import private_orphans_sweep
 
     return len(private_orphans_sweep())
+
+
+# A staff e-mail is retried by every dispatch_outbox run (each minute) for about a day.
+STAFF_MAIL_MAX_ATTEMPTS = 24 * 60
+
+
+@shared_task
+def send_staff_mail(subject: str, body: str, to: list[str], attempt: int = 0) -> bool:
+    """Staff alerts and invitations, queued through the outbox. A mail-server failure is
+    not raised (that would surface in the request that queued it, under eager Celery):
+    the message goes back to the outbox and `dispatch_outbox` tries again later."""
+    import logging
+
+    from portal.outbox import OutboxMessage
+    from portal.staff_security import staff_mail_send
+
+    if staff_mail_send(subject=subject, body=body, to=to):
+        return True
+    if attempt + 1 >= STAFF_MAIL_MAX_ATTEMPTS:
+        logging.getLogger(__name__).error(
+            "staff e-mail given up after %d tries: %s", attempt + 1, subject
+        )
+        return False
+    OutboxMessage.objects.create(
+        task_name="portal.tasks.send_staff_mail", args=[subject, body, to, attempt + 1]
+    )
+    return False
+
+
+@shared_task
+def staff_alert_digest() -> int:
+    """Every STAFF_ALERT_THROTTLE_SECONDS: one e-mail summing up refusals and alerts."""
+    from portal.staff_security import staff_alert_digest as digest
+
+    return digest()
+
+
+@shared_task
+def staff_top_viewers_report() -> int:
+    """Weekly: the staff who read the most participants' records, to the administrators."""
+    from portal.staff.services import staff_top_viewers_report as report
+
+    return report()
+
+
+@shared_task
+def access_log_anchor() -> str:
+    """Daily: the access log's head hash and row count, outside the database."""
+    from portal.access_log import access_log_anchor as anchor
+
+    return anchor().head_hash

@@ -121,6 +121,21 @@ def results_tracker(participant: Participant) -> dict:
 
 
 # ------------------------------------------------------------------------- staff
+# The states a staff member may read a report in: under review, or released. Never a
+# withheld (withdrawal, gror withdrawn), superseded or unfinished one (R30).
+STAFF_READABLE = (S.NEEDS_REVIEW, S.REVIEWED, S.RELEASED, S.VIEWED)
+
+
+def staff_reports(user) -> QuerySet[Report]:
+    """Every report whose participant-level data `user` may see (portal.staff_visibility)."""
+    from portal.staff_visibility import REVIEW, visible_participants
+
+    return Report.objects.filter(
+        state__in=STAFF_READABLE,
+        participant__in=visible_participants(user, purpose=REVIEW),
+    )
+
+
 def review_queue(user) -> QuerySet[Report]:
     """Reports for this counsellor (assigned to them or to nobody) and reviewed reports
     someone else may release."""
@@ -136,22 +151,28 @@ def review_queue(user) -> QuerySet[Report]:
     if not mine:
         return Report.objects.none()
     return (
-        Report.objects.filter(mine)
+        staff_reports(user)
+        .filter(mine)
         .select_related("participant", "assigned_counsellor", "reviewed_by")
         .order_by("created", "pk")
     )
 
 
-def staff_report(pk: int) -> Report:
+def staff_report(pk: int, *, user) -> Report:
+    """One report `user` may read (visibility, state), else 404 like a made-up id."""
     try:
-        return Report.objects.select_related(
-            "participant",
-            "interpretation",
-            "release",
-            "assigned_counsellor",
-            "reviewed_by",
-            "released_by",
-        ).get(pk=pk)
+        return (
+            staff_reports(user)
+            .select_related(
+                "participant",
+                "interpretation",
+                "release",
+                "assigned_counsellor",
+                "reviewed_by",
+                "released_by",
+            )
+            .get(pk=pk)
+        )
     except Report.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -160,9 +181,19 @@ def contacts_for(report: Report) -> list[CounsellingContact]:
     return list(report.contacts.select_related("counsellor"))
 
 
-def open_recontacts() -> QuerySet[RecontactTask]:
+def staff_recontacts(user) -> QuerySet[RecontactTask]:
+    """Re-contact tasks of participants `user` may contact (not withdrawn at any tier)."""
+    from portal.staff_visibility import RECONTACT, visible_participants
+
+    return RecontactTask.objects.filter(
+        participant__in=visible_participants(user, purpose=RECONTACT)
+    )
+
+
+def open_recontacts(user) -> QuerySet[RecontactTask]:
     return (
-        RecontactTask.objects.filter(state=RecontactTask.State.OPEN)
+        staff_recontacts(user)
+        .filter(state=RecontactTask.State.OPEN)
         .select_related("participant", "report", "previous_report", "assigned_to")
         .order_by("created", "pk")
     )

@@ -29,11 +29,16 @@ from results.intake import (
 from results.models import (
     Interpretation,
     KnowledgeBaseRelease,
-    RecontactTask,
     SampleManifest,
 )
 from results.reports import render_report_html
-from results.selectors import contacts_for, open_recontacts, review_queue, staff_report
+from results.selectors import (
+    contacts_for,
+    open_recontacts,
+    review_queue,
+    staff_recontacts,
+    staff_report,
+)
 from results.services import (
     ReportTransitionError,
     counselling_contact_record,
@@ -108,9 +113,13 @@ def manifests(request: HttpRequest) -> HttpResponse:
 @require_GET
 def manifest_detail(request: HttpRequest, pk: int) -> HttpResponse:
     manifest = get_object_or_404(SampleManifest, pk=pk)
-    # Research ids and sample ids only: no identity is shown on this page.
+    # Research ids and sample ids only: no identity is shown on this page. A participant
+    # withdrawn from further use is not listed at all (R30).
+    from portal.staff_visibility import SAMPLES, visible_participants
+
     samples = list(
-        manifest.samples.select_related("participant")
+        manifest.samples.filter(participant__in=visible_participants(request.user, purpose=SAMPLES))
+        .select_related("participant")
         .prefetch_related("interpretations__release")
         .order_by("manifest_row")
     )
@@ -161,7 +170,8 @@ def review_list(request: HttpRequest) -> HttpResponse:
 @staff_permission(*REVIEWERS)
 @require_http_methods(["GET", "POST"])
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    report = staff_report(pk)
+    # Visibility (withdrawal, report state, site) first: R30.
+    report = staff_report(pk, user=request.user)
     if not review_queue(request.user).filter(pk=report.pk).exists() and not (
         report.reviewed_by_id == request.user.pk or report.assigned_counsellor_id == request.user.pk
     ):
@@ -171,8 +181,8 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     access_record(
         staff=request.user,
         participant=report.participant,
-        what="genetic report",
-        reason=f"results review queue, report {report.pk}",
+        what="results.report",
+        reason=f"review:{report.pk}",
         request=request,
     )
     review_form = ReviewForm(prefix="review")
@@ -227,14 +237,16 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def recontact_list(request: HttpRequest) -> HttpResponse:
     return render(
-        request, "results/staff/recontact_list.html", {"tasks": list(open_recontacts()[:200])}
+        request,
+        "results/staff/recontact_list.html",
+        {"tasks": list(open_recontacts(request.user)[:200])},
     )
 
 
 @staff_permission("results.review_report")
 @require_POST
 def recontact_close(request: HttpRequest, pk: int) -> HttpResponse:
-    task = get_object_or_404(RecontactTask, pk=pk)
+    task = get_object_or_404(staff_recontacts(request.user), pk=pk)
     recontact_task_close(task=task, actor=request.user, done=request.POST.get("done") != "no")
     messages.success(request, "Re-contact closed.")
     return redirect("staff_results:recontact")

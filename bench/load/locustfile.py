@@ -2,6 +2,7 @@
 e-mail, fills the profile, consents and completes The Basics, then the next one starts,
 until LOAD_VOLUNTEERS journeys have been started."""
 
+import ipaddress
 import itertools
 import os
 import sys
@@ -28,15 +29,18 @@ class _Client:
     the load generator far less CPU than requests. Redirects are followed here so the
     journey sees the final URL, as a browser does; each hop is its own timed request."""
 
-    def __init__(self, session) -> None:
+    def __init__(self, session, client_address: str) -> None:
         self.session = session
+        # What the load balancer would append: the server trusts 127.0.0.1 as its proxy
+        # (bench/settings.py TRUSTED_PROXIES), so rate limits count this volunteer.
+        self.forwarded = {"X-Forwarded-For": client_address}
 
     def _go(self, method, url, *, name, data=None):
-        headers = None
+        headers = dict(self.forwarded)
         if method == "POST":
             # Multiple-choice answers are lists: one form field per value, as a browser sends.
             data = urlencode(data, doseq=True)
-            headers = {"Referer": url, "Content-Type": "application/x-www-form-urlencoded"}
+            headers |= {"Referer": url, "Content-Type": "application/x-www-form-urlencoded"}
         r = self.session.request(
             method, url, data=data, name=name, headers=headers, allow_redirects=False
         )
@@ -44,7 +48,9 @@ class _Client:
             if r.status_code not in (301, 302, 303):
                 break
             url = urljoin(url, r.headers["Location"])
-            r = self.session.request("GET", url, name=name, allow_redirects=False)
+            r = self.session.request(
+                "GET", url, name=name, headers=self.forwarded, allow_redirects=False
+            )
         r.raise_for_status()
         if r.status_code >= 400:
             raise RuntimeError(f"{method} {url}: HTTP {r.status_code}")
@@ -57,6 +63,11 @@ class _Client:
         return self._go("POST", url, name=name, data=data)
 
 
+def volunteer_address(number: int) -> str:
+    """A distinct address per volunteer, from 198.18.0.0/15 (RFC 2544: benchmarking)."""
+    return str(ipaddress.IPv4Address("198.18.0.1") + number)
+
+
 class Volunteer(FastHttpUser):
     @task
     def enroll(self) -> None:
@@ -66,7 +77,12 @@ class Volunteer(FastHttpUser):
             return
         self.client.cookiejar.clear()
         try:
-            Journey(_Client(self.client), self.host, f"surge{number}@example.org", MAIL_DIR).run()
+            Journey(
+                _Client(self.client, volunteer_address(number)),
+                self.host,
+                f"surge{number}@example.org",
+                MAIL_DIR,
+            ).run()
         except Exception as exc:  # noqa: BLE001 - counted as a failure, the run goes on
             events.request.fire(
                 request_type="JOURNEY",

@@ -9,7 +9,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -132,15 +132,13 @@ def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
 def record_fhir(request: HttpRequest, pk: int) -> JsonResponse:
     """One record as FHIR (never a bulk download: that is the audited command-line export)."""
     from portal.access_log import access_record
-    from portal.staff.services import staff_site
+    from portal.staff_visibility import CONSENT, visible_participants
 
-    site = staff_site(request.user)
-    if site is None:
-        raise Http404  # a record is shown only within the staff member's own site
+    # Own site only, never a participant withdrawn from further use (R30).
     record = get_object_or_404(
         ConsentRecord.objects.select_related("version__form", "participant"),
         pk=pk,
-        participant__site=site,
+        participant__in=visible_participants(request.user, purpose=CONSENT),
     )
     access_record(
         staff=request.user,

@@ -4,8 +4,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from participants.selectors import participant_required
-from portal.models import AccessEvent
-from portal.staff.roles import ROLE_LABELS
+from portal.models import AccessEvent, Site
+from portal.staff.roles import COUNSELLOR, DATA_MANAGER, ROLE_LABELS, SUPPORT
+
+# The role that explains a read, when the reader held several.
+READER_ROLES = (COUNSELLOR, SUPPORT, DATA_MANAGER)
 
 
 @participant_required
@@ -16,15 +19,24 @@ def access_log(request: HttpRequest) -> HttpResponse:
         .prefetch_related("staff__groups")
         .order_by("-created", "-id")[:200]
     )
+    sites = dict(Site.objects.values_list("code", "name"))
     rows = []
     for event in events:
-        profile = getattr(event.staff, "staff_profile", None)
-        roles = [g.name for g in event.staff.groups.all() if g.name in ROLE_LABELS]
+        if event.format >= 2:
+            # Who they were when they looked (frozen in the hashed row), not who they are
+            # now: a later deactivation or role change does not rewrite this page.
+            held = event.roles.split(",") if event.roles else []
+            site = sites.get(event.site, event.site)
+        else:
+            profile = getattr(event.staff, "staff_profile", None)
+            held = [g.name for g in event.staff.groups.all()]
+            site = profile.site.name if profile and profile.site else ""
+        roles = [r for r in READER_ROLES if r in held] or [r for r in held if r in ROLE_LABELS]
         rows.append(
             {
                 "when": event.created,
                 "role": roles[0] if roles else "",
-                "site": profile.site.name if profile and profile.site else "",
+                "site": site,
                 "what": event.what,
                 "reason": event.reason.split(":", 1)[0],
             }

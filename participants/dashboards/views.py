@@ -7,7 +7,6 @@ from allauth.account.decorators import reauthentication_required
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -15,8 +14,12 @@ from django.views.decorators.http import require_http_methods
 
 from participants.dashboards.charts import funnel_bars, state_tiles, week_bars
 from participants.dashboards.disclosure import SUPPRESSED_TEXT, csv_safe, suppress_matrix
-from participants.dashboards.figures import STAGE_LABELS, Filters, dashboard_figures
-from participants.dashboards.models import EnrollmentSummary
+from participants.dashboards.figures import (
+    STAGE_LABELS,
+    Filters,
+    dashboard_figures,
+    enrolled_atoms,
+)
 from participants.journey import ORDER
 from portal.audit import audit_record
 from portal.models import Site
@@ -86,7 +89,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("portal.view_dashboards"):
         return _staff_home(request)
     form = FilterForm(request.GET or None)
-    figures = dashboard_figures(form.filters())
+    filters = form.filters()
+    if filters != Filters():
+        # Filtered views are what a differencing attempt is made of: keep a trail of them
+        # (who, which filters), as exports do. The unfiltered page writes nothing.
+        audit_record(
+            action="staff.dashboard_filter",
+            actor=request.user,
+            data={"filters": {k: str(v) for k, v in filters.__dict__.items() if v}},
+        )
+    figures = dashboard_figures(filters)
     return render(
         request,
         "staff/dashboard.html",
@@ -112,21 +124,27 @@ def _cell(value: int | None) -> str:
 def export_rows(table: str, filters: Filters) -> list[list[object]]:
     """Header + rows of one aggregate table, suppressed. Never participant-level."""
     if table == "weekly":
-        rows = (
-            filters.apply(EnrollmentSummary.objects.filter(dimension="all"))
-            .values("week", "site_id")
-            .annotate(total=Sum("n"))
-            .order_by()
-        )
+        # Sums of atom cells (week x site x language) of 20 or more: see figures.py.
+        counts: dict[tuple, int] = {}
+        trues: dict[tuple, int] = {}
+        for week, site_id, _language, kept, true in enrolled_atoms(filters):
+            counts[week, site_id] = counts.get((week, site_id), 0) + kept
+            trues[week, site_id] = trues.get((week, site_id), 0) + true
         sites = {s.pk: s.name for s in Site.objects.all()} | {0: "No site yet"}
-        site_ids = sorted({r["site_id"] for r in rows})
-        weeks = sorted({r["week"] for r in rows})
-        counts = {(r["week"], r["site_id"]): r["total"] for r in rows}
+        site_ids = sorted({s for _w, s in counts})
+        weeks = sorted({w for w, _s in counts})
         matrix = [[counts.get((w, s), 0) for s in site_ids] for w in weeks]
         hidden = suppress_matrix(matrix) if matrix else []
         header = ["week starting", *[sites.get(s, str(s)) for s in site_ids]]
         return [header] + [
-            [w.isoformat(), *[_cell(v) for v in row]] for w, row in zip(weeks, hidden, strict=True)
+            [
+                w.isoformat(),
+                *[
+                    _cell(None if v == 0 and trues.get((w, s), 0) else v)
+                    for s, v in zip(site_ids, row, strict=True)
+                ],
+            ]
+            for w, row in zip(weeks, hidden, strict=True)
         ]
     fig = dashboard_figures(filters)
     if table == "funnel":

@@ -272,11 +272,26 @@ STAFF_ALLOWED_COUNTRIES = env.list(
     "STAFF_ALLOWED_COUNTRIES", default=["US", "PR", "GU", "VI", "AS", "MP", "UM"]
 )
 # Loopback/private client addresses count as "here" only when this is on (local, tests).
-STAFF_ALLOW_PRIVATE_NETWORKS = env.bool("STAFF_ALLOW_PRIVATE_NETWORKS", default=False)
+# Unset: off everywhere except the local settings (the demo on 127.0.0.1), which use
+# STAFF_ALLOW_PRIVATE_NETWORKS_LOCAL; set, it wins in every settings module.
+_allow_private = env.bool("STAFF_ALLOW_PRIVATE_NETWORKS", default=None)
+STAFF_ALLOW_PRIVATE_NETWORKS = bool(_allow_private)
+STAFF_ALLOW_PRIVATE_NETWORKS_LOCAL = True if _allow_private is None else _allow_private
 STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=15 * 60)
 STAFF_SESSION_ABSOLUTE_SECONDS = env.int("STAFF_SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
 # Distinct participants one staff member may open per hour before being stopped.
 STAFF_RECORD_VIEW_QUOTA_PER_HOUR = env.int("STAFF_RECORD_VIEW_QUOTA_PER_HOUR", default=50)
+# ... and per rolling 24 hours (50 an hour would otherwise allow 1,200 a day).
+STAFF_RECORD_VIEW_QUOTA_PER_DAY = env.int("STAFF_RECORD_VIEW_QUOTA_PER_DAY", default=150)
+# Pace alert (not a refusal): this many distinct records in a row in id or name order,
+# or this many distinct records within ten minutes.
+STAFF_PACE_PATTERN_RUN = env.int("STAFF_PACE_PATTERN_RUN", default=8)
+STAFF_PACE_PER_10_MINUTES = env.int("STAFF_PACE_PER_10_MINUTES", default=20)
+# Refusal alerts: one e-mail per kind per this many seconds, the rest in a digest.
+STAFF_ALERT_THROTTLE_SECONDS = env.int("STAFF_ALERT_THROTTLE_SECONDS", default=15 * 60)
+# Where the daily access-log anchor (head hash + row count) is appended: keep it with
+# the backups, on storage the database's users cannot write.
+ACCESS_LOG_ANCHOR_DIR = env.str("ACCESS_LOG_ANCHOR_DIR", default=str(BASE_DIR / "var" / "backups"))
 STAFF_EXPORT_MAX_ROWS = env.int("STAFF_EXPORT_MAX_ROWS", default=1000)
 STAFF_TRAVEL_MAX_DAYS = env.int("STAFF_TRAVEL_MAX_DAYS", default=30)
 # Counts from 1 to this number are never shown or exported ("<20").
@@ -289,6 +304,15 @@ CELERY_BEAT_SCHEDULE = {
     "step-reminders": {"task": "participants.tasks.send_step_reminders", "schedule": 24 * 60 * 60},
     "outbox": {"task": "portal.tasks.dispatch_outbox", "schedule": 60},
     "private-orphans": {"task": "portal.tasks.sweep_private_orphans", "schedule": 24 * 60 * 60},
+    "staff-alert-digest": {
+        "task": "portal.tasks.staff_alert_digest",
+        "schedule": STAFF_ALERT_THROTTLE_SECONDS,
+    },
+    "staff-top-viewers": {
+        "task": "portal.tasks.staff_top_viewers_report",
+        "schedule": 7 * 24 * 60 * 60,
+    },
+    "access-log-anchor": {"task": "portal.tasks.access_log_anchor", "schedule": 24 * 60 * 60},
 }
 # Participants' session activity (IP, user agent, last seen) is refreshed at most once
 # a minute unless the client changes; staff sessions on every request (portal.middleware).

@@ -1,7 +1,7 @@
 """`make run`: SQLite, eager Celery, e-mail printed to the console. Never for real data."""
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, LOGGING
+from .base import BASE_DIR, LOGGING, STAFF_ALLOW_PRIVATE_NETWORKS_LOCAL
 
 DEBUG = True
 SECRET_KEY = SECRET_KEY or "local-development-only-not-secret"
@@ -12,7 +12,8 @@ CELERY_TASK_ALWAYS_EAGER = True
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 CELERY_BROKER_URL = "memory://localhost/"
-STAFF_ALLOW_PRIVATE_NETWORKS = True  # the demo runs on 127.0.0.1
+# The demo runs on 127.0.0.1: on unless STAFF_ALLOW_PRIVATE_NETWORKS says otherwise.
+STAFF_ALLOW_PRIVATE_NETWORKS = STAFF_ALLOW_PRIVATE_NETWORKS_LOCAL
 # Tasks run inline here: their per-task INFO lines would bury the demo log-in table.
 LOGGING = {
     **LOGGING,

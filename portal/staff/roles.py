@@ -28,6 +28,12 @@ ROLES: dict[str, tuple[str, ...]] = {
     ADMINISTRATOR: ("portal.manage_staff", "portal.approve_travel", "portal.view_dashboards"),
 }
 
+# Roles whose grant needs a second, pre-existing administrator (R29, issue 15).
+PRIVILEGED = frozenset({ADMINISTRATOR, SUPPORT, COUNSELLOR, DATA_MANAGER})
+# Roles that read participant-level data: never held together with administrator, so
+# the person who hands out powers never uses them on participants' records.
+DATA_READING = frozenset({SUPPORT, COUNSELLOR, DATA_MANAGER})
+
 ROLE_LABELS = {
     RECRUITMENT: "Recruitment (aggregate dashboards)",
     SUPPORT: "Participant support (own site, with a reason)",

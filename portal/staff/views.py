@@ -17,12 +17,13 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from participants.identifiers import is_valid_participant_id
-from participants.models import Participant, User
+from participants.models import User
 from portal.access_log import access_record
-from portal.models import TravelException
+from portal.models import RoleGrantRequest, TravelException
 from portal.staff import services
 from portal.staff.forms import DeactivateForm, InviteForm, LookupForm, RolesForm, TravelForm
 from portal.staff.roles import ROLE_LABELS
+from portal.staff_visibility import SUPPORT, staff_participant_or_404
 
 # A stated reason opens one participant for this long.
 REASON_SECONDS = 15 * 60
@@ -53,11 +54,11 @@ def support_lookup(request: HttpRequest) -> HttpResponse:
 def participant_detail(request: HttpRequest, participant_id: str) -> HttpResponse:
     """One participant of the staff member's own site; another site's is a 404."""
     _require(request, "portal.support_lookup")
-    site = services.staff_site(request.user)
-    if site is None or not is_valid_participant_id(participant_id):
+    if not is_valid_participant_id(participant_id):
         raise Http404  # a malformed id (even one PostgreSQL cannot hold, like NUL) is not found
-    participant = get_object_or_404(
-        Participant.objects.select_related("site"), participant_id=participant_id, site=site
+    # Own site, not withdrawn from further use (R30): the one visibility rule.
+    participant = staff_participant_or_404(
+        request.user, purpose=SUPPORT, participant_id=participant_id
     )
     stated = request.session.get(_REASONS_KEY, {}).get(participant_id)
     if not stated or time.time() - stated["at"] > REASON_SECONDS:
@@ -99,13 +100,57 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         .select_related("staff_profile__site")
         .order_by("email")
     )
+    pending = RoleGrantRequest.objects.filter(state=RoleGrantRequest.State.PENDING).select_related(
+        "user", "requested_by"
+    )
     return render(
-        request, "staff/staff_list.html", {"form": form, "staff": staff, "labels": ROLE_LABELS}
+        request,
+        "staff/staff_list.html",
+        {"form": form, "staff": staff, "labels": ROLE_LABELS, "pending": pending},
     )
 
 
-def _staff_user(user_id: int) -> User:
-    return get_object_or_404(User, pk=user_id, is_staff=True)
+def _staff_user(request: HttpRequest, user_id: int) -> User:
+    # One's own account is not offered: nobody changes their own roles (R29).
+    return get_object_or_404(User.objects.exclude(pk=request.user.pk), pk=user_id, is_staff=True)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@reauthentication_required(allow_get=True)
+def role_grant_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """A second administrator approves or refuses a privileged grant. The requester and
+    the grantee are not offered the page (404); an approver who is not independent of
+    the requester is refused with the reason."""
+    _require(request, "portal.manage_staff")
+    grant = get_object_or_404(
+        RoleGrantRequest.objects.exclude(requested_by=request.user)
+        .exclude(user=request.user)
+        .select_related("user", "requested_by"),
+        pk=pk,
+        state=RoleGrantRequest.State.PENDING,
+    )
+    problem = services.independent_approver_problem(
+        approver=request.user, requester=grant.requested_by, since=grant.created
+    )
+    if request.method == "POST":
+        try:
+            if request.POST.get("decision") == "refuse":
+                services.role_grant_refuse(actor=request.user, grant=grant)
+                messages.success(request, "Request refused.")
+            else:
+                services.role_grant_approve(actor=request.user, grant=grant)
+                messages.success(request, "Roles granted.")
+        except (PermissionDenied, ValidationError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            return render(
+                request,
+                "staff/role_grant.html",
+                {"grant": grant, "problem": problem or str(exc)},
+                status=403,
+            )
+        return redirect("staff:staff_list")
+    return render(request, "staff/role_grant.html", {"grant": grant, "problem": problem})
 
 
 @login_required
@@ -113,15 +158,27 @@ def _staff_user(user_id: int) -> User:
 @reauthentication_required(allow_get=True)
 def staff_roles(request: HttpRequest, user_id: int) -> HttpResponse:
     _require(request, "portal.manage_staff")
-    member = _staff_user(user_id)
+    member = _staff_user(request, user_id)
     form = RolesForm(
         request.POST or None, initial={"roles": list(member.groups.values_list("name", flat=True))}
     )
     deactivate = DeactivateForm(prefix="off")
     if request.method == "POST" and form.is_valid():
-        services.staff_roles_set(actor=request.user, user=member, roles=form.cleaned_data["roles"])
-        messages.success(request, "Roles saved.")
-        return redirect("staff:staff_list")
+        try:
+            grant = services.staff_roles_set(
+                actor=request.user, user=member, roles=form.cleaned_data["roles"]
+            )
+        except ValidationError as exc:
+            form.add_error("roles", exc)
+        else:
+            if grant is not None:
+                messages.success(
+                    request,
+                    "Saved. The privileged roles wait for a second administrator's approval.",
+                )
+            else:
+                messages.success(request, "Roles saved.")
+            return redirect("staff:staff_list")
     return render(
         request,
         "staff/staff_roles.html",
@@ -134,7 +191,7 @@ def staff_roles(request: HttpRequest, user_id: int) -> HttpResponse:
 @reauthentication_required(allow_get=True)
 def staff_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     _require(request, "portal.manage_staff")
-    member = _staff_user(user_id)
+    member = _staff_user(request, user_id)
     form = DeactivateForm(request.POST or None, prefix="off")
     if request.method == "POST" and form.is_valid():
         try:
@@ -186,8 +243,17 @@ def travel_approve(request: HttpRequest, pk: int) -> HttpResponse:
     request_ = get_object_or_404(
         TravelException.objects.exclude(user=request.user).select_related("user"), pk=pk
     )
+    problem = services.travel_approver_problem(approver=request.user, travel=request_)
     if request.method == "POST":
-        services.travel_approve(actor=request.user, travel=request_)
+        try:
+            services.travel_approve(actor=request.user, travel=request_)
+        except PermissionDenied as exc:
+            return render(
+                request,
+                "staff/travel_approve.html",
+                {"t": request_, "problem": problem or str(exc)},
+                status=403,
+            )
         messages.success(request, "Travel exception approved.")
         return redirect("staff:travel")
-    return render(request, "staff/travel_approve.html", {"t": request_})
+    return render(request, "staff/travel_approve.html", {"t": request_, "problem": problem})

@@ -132,6 +132,16 @@ def world(participant, outsider, kb, kgp_result, surveys, consents, make_staff) 
         outsider, kb, state="needs_review", report_type="traits", result=kgp_result
     )
     Report.objects.filter(pk=queued.pk).update(assigned_counsellor=other_counsellor)
+    from portal.models import RoleGrantRequest
+
+    extra = {
+        "own_grant": RoleGrantRequest.objects.create(
+            user=colleague, requested_by=everyone, roles=["support"]
+        ),
+        "grant_to_me": RoleGrantRequest.objects.create(
+            user=everyone, requested_by=colleague, roles=["data_manager"]
+        ),
+    }
     return World(
         participant=_owned(participant, kb, kgp_result, surveys),
         outsider=_owned(outsider, kb, kgp_result, surveys),
@@ -139,6 +149,7 @@ def world(participant, outsider, kb, kgp_result, surveys, consents, make_staff) 
         own_travel=TravelException.objects.create(user=everyone, **travel),
         colleague_travel=TravelException.objects.create(user=colleague, **travel),
         queued_elsewhere=queued,
+        extra=extra,
     )
 
 
@@ -294,6 +305,11 @@ ROUTES: dict[str, Fill] = {
     ),
     "staff/accounts/<int:user_id>/": STAFF_USER,
     "staff/accounts/<int:user_id>/deactivate/": STAFF_USER,
+    "staff/accounts/requests/<int:pk>/": Fill(
+        "owned",  # a grant one asked for, or one to oneself, is decided by someone else
+        foreign=lambda w: [{"pk": w.extra["own_grant"].pk}, {"pk": w.extra["grant_to_me"].pk}],
+        made_up=_ints("pk"),
+    ),
     "staff/travel/<int:pk>/approve/": Fill(
         "owned",  # someone else's request; one's own is not offered
         foreign=lambda w: [{"pk": w.own_travel.pk}],

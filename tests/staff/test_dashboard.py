@@ -60,9 +60,10 @@ def test_funnel_counts_are_right_and_small_cells_hidden():
     _journey(60, SiteFactory(code="s1"))
     fig = dashboard_figures(Filters())
     funnel = {c.code: c.value for c in fig.funnel}
-    assert funnel["registered"] == 60
-    expected_consented = sum(1 for i in range(60) if i % 6 >= 2)
-    assert funnel["consented"] == expected_consented
+    # 60 people in one week at one site, spread over six stages and two languages: every
+    # atom cell is under 20, so nothing counts and the funnel says "<20" (issue 15; exact
+    # sums of atom cells are checked in tests/hostile/test_differencing.py).
+    assert funnel["registered"] is None and funnel["consented"] is None
     for cell in fig.funnel:
         assert cell.value is None or cell.value >= 20
     for cells in fig.breakdowns.values():

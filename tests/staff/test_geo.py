@@ -90,9 +90,18 @@ def test_unknown_location_refused(recruiter):
 
 
 def test_every_staff_request_is_located_not_only_staff_paths(recruiter):
-    client = staff_client(recruiter, ip=ip_in("CN"))
+    client = staff_client(recruiter, ip=ip_in("DE"))
     assert client.get(reverse("participants:home")).status_code == 403
     assert client.get("/accounts/2fa/").status_code == 403
+
+
+def test_a_refusal_from_a_country_of_concern_ends_the_session(recruiter):
+    """Issue 15 (9): the session does not outlive the refusal; from home it is gone too."""
+    client = staff_client(recruiter, ip=ip_in("CN"))
+    assert client.get(reverse("participants:home")).status_code == 403
+    client.defaults["REMOTE_ADDR"] = US_IP
+    response = client.get("/staff/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
 def test_spanish_prefix_is_protected_too(recruiter):

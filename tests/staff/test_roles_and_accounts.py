@@ -44,8 +44,13 @@ def test_invite_creates_staff_without_password_and_mails_a_link(
     assert response.status_code == 302
     user = User.objects.get(email="new.staff@example.org")
     assert user.is_staff and not user.has_usable_password()
-    assert list(user.groups.values_list("name", flat=True)) == ["support"]
-    assert "/accounts/password/reset/key/" in mail.outbox[-1].body
+    # Support reads participant data: it waits for a second administrator (issue 15).
+    assert list(user.groups.values_list("name", flat=True)) == []
+    assert list(user.role_grant_requests.values_list("roles", "state")) == [
+        (["support"], "pending")
+    ]
+    invitation = [m for m in mail.outbox if m.to == ["new.staff@example.org"]]
+    assert "/accounts/password/reset/key/" in invitation[-1].body
 
 
 def test_non_admin_cannot_invite(recruiter):
