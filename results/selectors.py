@@ -37,6 +37,8 @@ def report_for_owner(participant: Participant, pk: int) -> Report:
     """
     report = (
         Report.objects.select_related("participant", "interpretation", "release")
+        # The page serves a stored fragment: the engine's JSON (large) loads only if needed.
+        .defer("interpretation__result")
         .filter(pk=pk, participant=participant)
         .first()
     )
@@ -146,7 +148,7 @@ def staff_report(pk: int) -> Report:
     try:
         return Report.objects.select_related(
             "participant",
-            "interpretation",
+            "interpretation__sample",
             "release",
             "assigned_counsellor",
             "reviewed_by",

@@ -9,10 +9,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from participants.models import JourneyState
 from participants.selectors import participant_required
-from results.documents import document_bytes, document_render, report_context
+from results.documents import document_bytes, document_render, report_fragment
 from results.forms import ResultsPreferenceForm
 from results.models import ReportDocument, ReportType
-from results.reports import render_report_html
 from results.selectors import ReportGone, latest_shown, report_for_owner, results_tracker
 from results.services import preference_for, report_view_record, results_preference_set
 
@@ -83,7 +82,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     if refused is not None:
         return refused
     language = _language()
-    body = render_report_html(report_context(report, language=language))
+    body = report_fragment(report, language=language)
     report_view_record(
         report=report, participant=request.participant, fmt="html", language=language
     )
