@@ -9,12 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from participants.models import Participant
 from results.models import (
     CounsellingContact,
+    Interpretation,
     RecontactTask,
     Report,
     ReportState,
     ReportType,
     Sample,
 )
+from results.release_policy import QC_HOLD_STATUSES
 from results.services import preference_for, results_allowed
 
 S = ReportState
@@ -166,5 +168,33 @@ def open_recontacts() -> QuerySet[RecontactTask]:
     return (
         RecontactTask.objects.filter(state=RecontactTask.State.OPEN)
         .select_related("participant", "report", "previous_report", "assigned_to")
+        .order_by("created", "pk")
+    )
+
+
+def qc_holds_pending() -> QuerySet[Interpretation]:
+    """Interpretations whose sample QC holds their reports and that nobody decided yet."""
+    return (
+        Interpretation.objects.filter(
+            state=Interpretation.State.DONE,
+            qc_status__in=sorted(QC_HOLD_STATUSES),
+            qc_decision="",
+        )
+        .select_related("sample__participant", "release")
+        .order_by("finished_at", "pk")
+    )
+
+
+def awaiting_confirmation() -> QuerySet[Report]:
+    """Positive disease-risk reports whose finding has no recorded confirmation yet."""
+    return (
+        Report.objects.filter(
+            report_type=ReportType.DISEASE_RISK,
+            positive=True,
+            state__in=[S.PENDING, S.READY, S.NEEDS_REVIEW],
+            confirmation_accession="",
+        )
+        .select_related("participant", "interpretation")
+        .defer("interpretation__result")
         .order_by("created", "pk")
     )

@@ -325,7 +325,9 @@ def _run_engine(path: Path, **kwargs: Any) -> dict[str, Any]:
     """
     accepted = inspect.signature(interpret_vcf).parameters
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
-        dropped = sorted(k for k, v in kwargs.items() if k not in accepted and v)
+        dropped = sorted(
+            k for k, v in kwargs.items() if k not in accepted and v and k != "declared_wgs"
+        )
         if dropped:
             log.warning("engine does not accept %s yet: interpreted without", dropped)
         kwargs = {k: v for k, v in kwargs.items() if k in accepted}
@@ -439,7 +441,7 @@ def fingerprint(data: Any) -> str:
 
 def _relevant_changes(previous: Report, result: dict[str, Any]) -> list[tuple[str, dict]]:
     """Clinically relevant differences between the previous report and new findings."""
-    old = previous.interpretation.result or {}
+    old = harmonise(previous.interpretation.result)
     changes: list[tuple[str, dict]] = []
     if previous.report_type == ReportType.DISEASE_RISK:
         before = {(f["gene"], f["variant"]) for f in old.get("disease_risk", [])}
