@@ -69,7 +69,8 @@ def latest_shown(participant: Participant, report_type: str) -> Report | None:
 class TrackerRow:
     report_type: str
     label: str
-    status: str  # choose | declined | waiting_sample | preparing | counsellor | ready
+    # choose | declined | waiting_sample | preparing | counsellor | not_issued | ready
+    status: str
     text: str
     report_id: int | None
 
@@ -83,8 +84,27 @@ STATUS_TEXT = {
         "This result needs a conversation with a genetic counsellor. "
         "A counsellor will contact you; you can also call us."
     ),
+    "not_issued": _(
+        "We cannot give this result from your sample yet. We will tell you if that changes."
+    ),
     "ready": _("Ready to read."),
 }
+
+
+def _disease_risk_not_issued(participant: Participant) -> bool:
+    """The newest finished interpretation issued no disease-risk report (scope not determined).
+
+    One query, reading only the scope's status out of the engine's JSON.
+    """
+    status = (
+        Interpretation.objects.filter(
+            sample__participant=participant, state=Interpretation.State.DONE
+        )
+        .order_by("-finished_at", "-pk")
+        .values_list("result__disease_risk_scope__status", flat=True)
+        .first()
+    )
+    return status is not None and status != "determined"
 
 
 def results_tracker(participant: Participant) -> dict:
@@ -112,6 +132,13 @@ def results_tracker(participant: Participant) -> dict:
             status = "declined"
         elif choice == "later":
             status = "choose"
+        elif (
+            report is None
+            and report_type == ReportType.DISEASE_RISK
+            and has_sample
+            and (_disease_risk_not_issued(participant))
+        ):
+            status = "not_issued"
         elif report is None:
             status = "preparing" if has_sample else "waiting_sample"
         elif report.state in SHOWN:

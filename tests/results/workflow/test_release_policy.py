@@ -240,3 +240,14 @@ def test_no_disease_risk_report_when_scope_not_determined(opted_in, kb):
     scope = {"status": "not_determined", "reason": "no ClinVar release loaded"}
     reports = _built(opted_in, kb, factory_result(disease_risk_scope=scope))
     assert set(reports) == {"pgx", "traits"}
+
+
+def test_tracker_says_when_no_disease_risk_report_can_be_issued(opted_in, kb):
+    from results.selectors import results_tracker
+
+    scope = {"status": "not_determined", "reason": "callability not shown"}
+    _built(opted_in, kb, factory_result(disease_risk_scope=scope))
+    Interpretation.objects.update(finished_at=dt.datetime.now(dt.UTC))
+    rows = {row.report_type: row for row in results_tracker(opted_in)["rows"]}
+    assert rows["disease_risk"].status == "not_issued"
+    assert "cannot give this result" in str(rows["disease_risk"].text)
