@@ -66,6 +66,11 @@ def harmonise(result: dict[str, Any] | None) -> dict[str, Any]:
             if call is None:
                 call = pgx[gene] = {"diplotypes": [], "recommendations": []}
             if call.get("phenotype") != MHS:
+                # The variant itself is the result: a "Reference/Reference" diplotype next to
+                # a susceptibility would say two things at once.
+                variant = finding.get("hgvs") or finding.get("variant") or gene
+                zygosity = finding.get("zygosity")
+                call["diplotypes"] = [f"{variant} ({zygosity})" if zygosity else str(variant)]
                 call["phenotype"] = MHS
                 call["status"] = "called"
                 call["reason"] = None
