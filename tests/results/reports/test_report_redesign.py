@@ -314,3 +314,25 @@ def test_cpic_text_is_only_in_the_clinician_part_and_marked_english():
     quote = re.search(r'<blockquote lang="en"><p>Reduce starting dose', html)
     assert quote is not None
     assert "Texto original de la guía (en inglés)" in html
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_typical_genome_pdf_participant_part_is_short(interpretation, language):
+    """NA12878 (real engine output): the lay part fits in six pages, then the appendix."""
+    import io
+
+    import pypdf
+    from django.utils import translation
+
+    from results.reports import render_report_pdf
+
+    pdf = render_report_pdf(context("pgx", interpretation, language))
+    texts = [
+        " ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(io.BytesIO(pdf)).pages
+    ]
+    with translation.override(language):
+        heading = translation.gettext("For your doctor: technical appendix")
+    first_appendix_page = next(i for i, text in enumerate(texts) if heading in text)
+    assert 1 <= first_appendix_page <= 6
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    assert "/StructTreeRoot" in reader.trailer["/Root"]  # still tagged (PDF/UA)
