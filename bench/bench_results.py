@@ -116,7 +116,8 @@ def run() -> dict:
             f"GET /me/results/<id>/ (stored fragment + per-request chrome + view event), "
             f"{CONCURRENCY} concurrent "
             f"participants x {REQUESTS_PER_PARTICIPANT}, gunicorn 2 sync workers; load generator "
-            f"on the same 2 cores; median {percentile(latencies, 50) * 1000:.0f} ms",
+            f"on the same 2 cores; median {percentile(latencies, 50) * 1000:.0f} ms; load "
+            f"average {os.getloadavg()[0]:.1f} when done",
         ),
         "cohort_reports_per_hour": figure(reports_per_hour, "reports/h", detail),
         "cohort_worker_peak_rss_mb": figure(

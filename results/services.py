@@ -37,6 +37,7 @@ from results.models import (
     QcDecision,
     RecontactTask,
     Report,
+    ReportFragment,
     ReportState,
     ReportType,
     ReportView,
@@ -166,6 +167,8 @@ def report_transition(
         locked.reviewed_by, locked.reviewed_at = actor, now
     elif to_state == S.RELEASED:
         locked.released_by, locked.released_at = actor, now
+        # A report released again (gror given back) carries a new date: render anew.
+        ReportFragment.objects.filter(report=locked).delete()
         _queue_documents(locked.pk)
     elif to_state == S.VIEWED:
         locked.first_viewed_at = now

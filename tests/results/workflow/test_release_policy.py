@@ -251,3 +251,22 @@ def test_tracker_says_when_no_disease_risk_report_can_be_issued(opted_in, kb):
     rows = {row.report_type: row for row in results_tracker(opted_in)["rows"]}
     assert rows["disease_risk"].status == "not_issued"
     assert "cannot give this result" in str(rows["disease_risk"].text)
+
+
+def test_stored_page_is_rendered_once_and_again_after_a_new_release(opted_in, kb):
+    from django.utils import timezone
+
+    from results.documents import report_fragment
+    from results.models import ReportFragment
+
+    report = make_report(opted_in, kb, state=S.RELEASED, result=factory_result())
+    Report.objects.filter(pk=report.pk).update(released_at=timezone.now())
+    report.refresh_from_db()
+    first = report_fragment(report, language="es")
+    assert ReportFragment.objects.filter(report=report).count() == 1
+    ReportFragment.objects.filter(report=report).update(html="<article>stored</article>")
+    assert report_fragment(report, language="es") == "<article>stored</article>"
+    assert "Los medicamentos y su ADN" in first
+    for state in (S.WITHHELD, S.READY, S.RELEASED):
+        report_transition(report=report, to_state=state)
+    assert not ReportFragment.objects.filter(report=report).exists()
