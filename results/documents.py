@@ -71,11 +71,14 @@ def report_fragment(report: Report, *, language: str) -> str:
     """
     if report.state not in RELEASED_STATES or report.released_at is None:
         return report_html(report, language=language)
-    stored = (
-        ReportFragment.objects.filter(report=report, language=language)
-        .values_list("html", flat=True)
-        .first()
-    )
+    if "stored_html" in report.__dict__:  # fetched with the report (selectors.report_for_owner)
+        stored = report.stored_html
+    else:
+        stored = (
+            ReportFragment.objects.filter(report=report, language=language)
+            .values_list("html", flat=True)
+            .first()
+        )
     if stored is not None:
         # Rendered by our own templates (autoescaped) and never edited: safe as stored.
         return mark_safe(stored)  # noqa: S308

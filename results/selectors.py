@@ -2,18 +2,21 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import Participant
 from results.models import (
+    Choice,
     CounsellingContact,
     Interpretation,
     RecontactTask,
     Report,
+    ReportFragment,
     ReportState,
     ReportType,
+    ResultsPreference,
     Sample,
 )
 from results.release_policy import QC_HOLD_STATUSES
@@ -31,19 +34,39 @@ class ReportGone(Http404):
         self.reason = reason
 
 
-def report_for_owner(participant: Participant, pk: int) -> Report:
+def report_for_owner(participant: Participant, pk: int, *, language: str | None = None) -> Report:
     """The participant's own report if they may see it now.
 
     Someone else's id is a plain 404 (its existence stays hidden); their own report that
-    is hidden now raises ReportGone (also a 404) so the page can say why.
+    is hidden now raises ReportGone (also a 404) so the page can say why. With `language`,
+    the stored page fragment in that language comes in the same query (`stored_html`, None
+    when not rendered yet), and so do the participant's choices, read afresh every time.
     """
-    report = (
+    reports = (
         Report.objects.select_related("participant", "interpretation", "release")
         # The page serves a stored fragment: the engine's JSON (large) loads only if needed.
         .defer("interpretation__result")
         .filter(pk=pk, participant=participant)
-        .first()
+        .annotate(
+            **{
+                f"wants_{kind}": Subquery(
+                    ResultsPreference.objects.filter(
+                        participant_id=OuterRef("participant_id")
+                    ).values(kind)[:1]
+                )
+                for kind in ReportType.values
+            }
+        )
     )
+    if language is not None:
+        reports = reports.annotate(
+            stored_html=Subquery(
+                ReportFragment.objects.filter(report_id=OuterRef("pk"), language=language).values(
+                    "html"
+                )[:1]
+            )
+        )
+    report = reports.first()
     if report is None:
         raise Http404
     if not results_allowed(participant) or report.state == S.WITHHELD:
@@ -52,7 +75,7 @@ def report_for_owner(participant: Participant, pk: int) -> Report:
         raise ReportGone("superseded")
     if report.state not in SHOWN:
         raise Http404
-    if not preference_for(participant).wants(report.report_type):
+    if getattr(report, f"wants_{report.report_type}") != Choice.YES:
         raise ReportGone("opted_out")
     return report
 

@@ -24,10 +24,10 @@ def _gone(request: HttpRequest, reason: str) -> HttpResponse:
     return render(request, "results/gone.html", {"reason": reason}, status=404)
 
 
-def _owned(request: HttpRequest, pk: int):
+def _owned(request: HttpRequest, pk: int, *, language: str | None = None):
     """The report, or a response explaining why it is not shown (always a 404)."""
     try:
-        return report_for_owner(request.participant, pk), None
+        return report_for_owner(request.participant, pk, language=language), None
     except ReportGone as gone:
         if gone.reason == "superseded":
             return None, _superseded(request, pk)
@@ -78,10 +78,10 @@ def choices(request: HttpRequest) -> HttpResponse:
 @participant_required
 @require_GET
 def report_page(request: HttpRequest, pk: int) -> HttpResponse:
-    report, refused = _owned(request, pk)
+    language = _language()
+    report, refused = _owned(request, pk, language=language)
     if refused is not None:
         return refused
-    language = _language()
     body = report_fragment(report, language=language)
     report_view_record(
         report=report, participant=request.participant, fmt="html", language=language

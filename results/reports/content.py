@@ -249,6 +249,19 @@ def _plain_class(phenotype: str | None) -> str:
     return wording.PHENOTYPE_CLASS.get(phenotype, "other")
 
 
+def _hla_label(phenotype: str | None) -> str:
+    """HLA results read "*57:01 positive" / "*57:01 negative": the allele stays, the word is
+    translated."""
+    allele, _sep, word = (phenotype or "").rpartition(" ")
+    if not allele.startswith("*"):
+        return ""
+    if word == "positive":
+        return _("%(allele)s present") % {"allele": allele}
+    if word == "negative":
+        return _("%(allele)s not present") % {"allele": allele}
+    return ""
+
+
 def _alternatives(diplotypes: list[str], limit: int = 8) -> tuple[list[str], int]:
     return diplotypes[:limit], max(0, len(diplotypes) - limit)
 
@@ -335,7 +348,8 @@ def _pgx(context: dict[str, Any], interpretation: dict[str, Any]) -> None:
                 or _("not determined"),
                 "display": display,
                 "phenotype": phenotype or "",
-                "phenotype_label": _label(labels.PHENOTYPE_LABELS, phenotype)
+                "phenotype_label": _hla_label(phenotype)
+                or _label(labels.PHENOTYPE_LABELS, phenotype)
                 or _("not determined"),
                 "meaning": str(meaning),
                 "plain": plain,

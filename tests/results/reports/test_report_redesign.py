@@ -336,3 +336,18 @@ def test_typical_genome_pdf_participant_part_is_short(interpretation, language):
     assert 1 <= first_appendix_page <= 6
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     assert "/StructTreeRoot" in reader.trailer["/Root"]  # still tagged (PDF/UA)
+
+
+def test_hla_b_outside_call_is_an_actionable_card_in_plain_spanish():
+    call = _call(["*57:01/*08:01"], "*57:01 positive", source="outside_call")
+    result = factory_result(pgx={"HLA-B": call})
+    ctx = context("pgx", result, "es")
+    action = {g["gene"]: g for g in ctx["groups"][0]["genes"]}
+    assert action["HLA-B"]["phenotype_label"] == "*57:01 presente"
+    lay = participant_text(render_report_html(ctx))
+    assert "De una prueba aparte hecha por el laboratorio." in lay
+    assert "positive" not in lay
+    # With an outside HLA call, the "HLA not tested" limitation is not claimed.
+    assert "No analizamos los genes HLA" not in " ".join(ctx["sample_limitations"])
+    without = context("pgx", factory_result(), "es")["sample_limitations"]
+    assert "No analizamos los genes HLA" in " ".join(without)
