@@ -9,6 +9,7 @@ this catalogue is left in a Spanish report's participant part).
 
 from __future__ import annotations
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 # ------------------------------------------------------------------ one sentence per result
@@ -179,6 +180,11 @@ def catalogue_english() -> list[str]:
     The medicine lists are left out of the readability measure: drug names are long words
     that a reader needs to see spelled exactly, whatever their grade level.
     """
+    with translation.override("en"):
+        return _catalogue()
+
+
+def _catalogue() -> list[str]:
     texts: list[str] = [str(v) for v in PLAIN.values()]
     texts += [str(TODO_KEEP), str(TODO_G6PD), *(str(t) for t in TODO_MHS)]
     texts += [str(v) for v in REASONS.values()]
@@ -191,4 +197,5 @@ def catalogue_english() -> list[str]:
 
 
 def medicine_lists_english() -> list[str]:
-    return [str(v) for v in MEDICINES.values()]
+    with translation.override("en"):
+        return [str(v) for v in MEDICINES.values()]

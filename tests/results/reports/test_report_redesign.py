@@ -103,6 +103,15 @@ def factory_result(**changes):
     return result
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    # A Spanish request in an earlier test leaves Spanish active in this thread.
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 PROVENANCE = {
     "lab_name": "Example Genome Center",
     "clia_number": "99D9999999",
