@@ -25,6 +25,9 @@ def bench_env() -> dict[str, str]:
 
 def reset_database() -> None:
     """Drops and re-creates the benchmark database, then migrates it."""
+    name = os.environ.get("BENCH_DATABASE_NAME", "portal_bench")
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"not a database name: {name!r}")
     subprocess.run(
         [
             "psql",
@@ -33,12 +36,12 @@ def reset_database() -> None:
             "-U",
             "postgres",
             "-qc",
-            "DROP DATABASE IF EXISTS portal_bench WITH (FORCE)",
+            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
         ],
         check=True,
     )
     subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "CREATE DATABASE portal_bench"],
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {name}"],
         check=True,
     )
     subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=bench_env(), check=True)

@@ -3,9 +3,19 @@
 The demo participants opt in (`results_preference_set`), then the demo data manager
 ingests one manifest with their samples (`sample_manifest_ingest`), exactly as from the
 staff intake page. The queued tasks interpret, build and release the reports after the
-caller's transaction commits (eager Celery in `make run` runs them right there). A
-positive disease-risk report is not released: it waits for a demo counsellor's review
-and a second counsellor's release. Idempotent: nothing is done twice for a participant.
+caller's transaction commits (eager Celery in `make run` runs them right there).
+
+The demo VCFs list non-reference sites only (1000 Genomes, 30x whole genomes), so the
+manifest carries the lab-attested flag `absent_is_reference=yes`: without it almost every
+gene would be "not determined". What the demo then shows (release policy, docs/results.md):
+
+* core@ (Spanish): called genes, PGx released at once (no high-risk result), the genes
+  that need another test explained under "Not tested or could not be read";
+* basics@: RYR1 malignant hyperthermia susceptibility: the PGx report waits in the
+  counsellor queue (actionable result), and the positive disease-risk report waits for a
+  data manager to record the orthogonal confirmation before a counsellor can review it.
+
+Idempotent: nothing is done twice for a participant.
 """
 
 import contextlib
@@ -19,6 +29,9 @@ from results.models import ResultsPreference, Sample
 DEMO_DATA = Path(__file__).with_name("demo_data")
 DEMO_INGESTED_BY = "datamanager@example.org"  # participants/dashboards/demo.py
 YES_TO_ALL = {"pgx": "yes", "disease_risk": "yes", "traits": "yes"}
+# Printed on the demo reports as the sequencing lab. Not a CLIA laboratory: no CLIA or CAP
+# number is invented for it.
+DEMO_LAB = "1000 Genomes Project (public demo data)"
 # (participant e-mail, 1000 Genomes sample = VCF column = sample id, sex, log-in note).
 # The VCFs and where they come from: demo_data/README.md.
 DEMO_RESULTS = [
@@ -32,7 +45,7 @@ DEMO_RESULTS = [
         "basics@example.org",
         "NA19785",
         "female",
-        "PGx released; positive disease risk (RYR1) waits for a counsellor",
+        "RYR1: PGx waits for a counsellor; positive disease risk waits for confirmation",
     ),
 ]
 
@@ -67,11 +80,14 @@ def seed_demo_results() -> list[Sample]:
             results_preference_set(participant=participant, actor=participant.user, **YES_TO_ALL)
         if sample_id in taken or Sample.objects.filter(participant=participant).exists():
             continue
-        rows.append(f"{participant.research_id},{sample_id},{_vcf(sample_id).name},{sex}")
+        rows.append(
+            f"{participant.research_id},{sample_id},{_vcf(sample_id).name},{sex},{DEMO_LAB},yes"
+        )
         files.append(_vcf(sample_id))
     if not rows:
         return []
-    manifest = "research_id,sample_id,vcf,sex\n" + "\n".join(rows) + "\n"
+    header = "research_id,sample_id,vcf,sex,lab_name,absent_is_reference"
+    manifest = header + "\n" + "\n".join(rows) + "\n"
     with contextlib.ExitStack() as stack:
         uploads = [File(stack.enter_context(path.open("rb")), name=path.name) for path in files]
         outcome = sample_manifest_ingest(

@@ -13,9 +13,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from results import reports
-from results.models import Report, ReportDocument, ReportState
+from results.models import Report, ReportDocument, ReportFragment, ReportState
 
 LANGUAGES = ("en", "es")
 RELEASED_STATES = (ReportState.RELEASED, ReportState.VIEWED)
@@ -35,11 +36,62 @@ def report_context(report: Report, *, language: str) -> dict[str, Any]:
         participant_id=report.participant.participant_id,
         released_on=released_on,
         report_version=report.version,
+        provenance=report_provenance(report),
     )
+
+
+def report_provenance(report: Report) -> dict[str, Any]:
+    """What the manifest said about the lab, and a recorded confirmation, for the report."""
+    sample = report.interpretation.sample
+    confirmation = {}
+    if report.confirmed:
+        confirmation = {
+            "lab": report.confirmation_lab,
+            "accession": report.confirmation_accession,
+            "date": report.confirmation_date.isoformat() if report.confirmation_date else "",
+        }
+    return {
+        "lab_name": sample.lab_name,
+        "clia_number": sample.clia_number,
+        "cap_number": sample.cap_number,
+        "sequencing": sample.sequencing,
+        "absent_is_reference": sample.absent_is_reference,
+        "confirmation": confirmation,
+    }
 
 
 def report_html(report: Report, *, language: str) -> str:
     return reports.render_report_html(report_context(report, language=language))
+
+
+def report_fragment(report: Report, *, language: str) -> str:
+    """The released version's page body, rendered once per language and then served stored.
+
+    Drafts (staff review) are rendered each time: their text changes on release.
+    """
+    if report.state not in RELEASED_STATES or report.released_at is None:
+        return report_html(report, language=language)
+    if "stored_html" in report.__dict__:  # fetched with the report (selectors.report_for_owner)
+        stored = report.stored_html
+    else:
+        stored = (
+            ReportFragment.objects.filter(report=report, language=language)
+            .values_list("html", flat=True)
+            .first()
+        )
+    if stored is not None:
+        # Rendered by our own templates (autoescaped) and never edited: safe as stored.
+        return mark_safe(stored)  # noqa: S308
+    html = report_html(report, language=language)
+    ReportFragment.objects.bulk_create(
+        [ReportFragment(report=report, language=language, html=html)], ignore_conflicts=True
+    )
+    return html
+
+
+def report_fragments_store(*, report: Report) -> int:
+    """Renders a released version's page in every language (the release task calls this)."""
+    return sum(1 for language in LANGUAGES if report_fragment(report, language=language))
 
 
 PDF_RENDERERS: dict[str, Callable[[dict[str, Any]], bytes]] = {
@@ -95,9 +147,12 @@ def document_render(*, report: Report, kind: str, language: str) -> ReportDocume
 
 def documents_render(*, report_id: int, languages: list[str] | None = None) -> int:
     """Renders the PDFs of a released report; by default in its participant's language."""
-    report = Report.objects.select_related("participant", "interpretation").get(pk=report_id)
+    report = Report.objects.select_related("participant", "interpretation__sample").get(
+        pk=report_id
+    )
     if report.state not in RELEASED_STATES:
         return 0
+    report_fragments_store(report=report)
     wanted = languages or [report.participant.preferred_language]
     count = 0
     for language in wanted:

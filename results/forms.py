@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from results.models import Choice, CounsellingContact
+from results.models import Choice, CounsellingContact, QcDecision
 
 HELP = {
     "pgx": _("How your genes may change the way some medicines work for you."),
@@ -48,9 +48,26 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class ManifestForm(forms.Form):
-    manifest = forms.FileField(label="Manifest (CSV: research_id, sample_id, vcf, sex)")
+    manifest = forms.FileField(
+        label="Manifest (CSV: research_id, sample_id, vcf, sex; optional lab_name, "
+        "clia_number, cap_number, absent_is_reference, sequencing, outside_calls, "
+        "array_genotypes)"
+    )
     files = MultipleFileField(
-        label="VCF files (.vcf.gz or .vcf)", required=False, widget=MultipleFileInput()
+        label="VCF files (.vcf.gz or .vcf) and any outside-call / array files (.tsv, .txt)",
+        required=False,
+        widget=MultipleFileInput(),
+    )
+    lab_name = forms.CharField(label="Sequencing laboratory", required=False, max_length=200)
+    clia_number = forms.RegexField(
+        label="CLIA number", required=False, max_length=20, regex=r"^[A-Za-z0-9-]*$"
+    )
+    cap_number = forms.RegexField(
+        label="CAP number", required=False, max_length=20, regex=r"^[A-Za-z0-9-]*$"
+    )
+    absent_is_reference = forms.BooleanField(
+        label="The lab attests that positions with no record in these VCFs are reference",
+        required=False,
     )
     folder = forms.CharField(
         label="…or a folder on the server holding the VCF files",
@@ -72,3 +89,16 @@ class ContactForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     note = forms.CharField(label="Note", widget=forms.Textarea, required=False, max_length=5000)
+
+
+class QcDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label="Decision", choices=QcDecision.choices)
+    reason = forms.CharField(label="Reason", min_length=5, max_length=500)
+
+
+class ConfirmationForm(forms.Form):
+    lab = forms.CharField(label="CLIA laboratory (name and CLIA number)", max_length=200)
+    accession = forms.CharField(label="Accession number", max_length=64)
+    confirmed_on = forms.DateField(
+        label="Date of the confirming test", widget=forms.DateInput(attrs={"type": "date"})
+    )

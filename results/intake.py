@@ -30,10 +30,54 @@ from results.releases import current_release
 MAX_VCF_BYTES = getattr(settings, "RESULTS_MAX_VCF_BYTES", 2 * 1024**3)
 MAX_MANIFEST_BYTES = 1024 * 1024
 MAX_MANIFEST_ROWS = 5000
-COLUMNS = ("research_id", "sample_id", "vcf", "sex")
+COLUMNS = (
+    "research_id",
+    "sample_id",
+    "vcf",
+    "sex",
+    # Optional provenance and inputs (docs/results.md, "Sample provenance").
+    "lab_name",
+    "clia_number",
+    "cap_number",
+    "absent_is_reference",
+    "sequencing",
+    "outside_calls",
+    "array_genotypes",
+)
+SEQUENCING = {"": "wgs", "wgs": "wgs", "exome": "exome", "targeted": "targeted"}
+YES_NO = {"": None, "yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
+CERTIFICATE = re.compile(r"^[A-Za-z0-9-]{1,20}$")
+SIDE_FILE_SUFFIXES = (".tsv", ".txt", ".tsv.gz", ".txt.gz", ".csv")
 SAMPLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 VCF_SUFFIXES = (".vcf", ".vcf.gz", ".vcf.bgz")
+
+
+MAX_SIDE_FILE_BYTES = 5 * 1024 * 1024
+
+
+def _row_provenance(row: dict[str, str], manifest: SampleManifest) -> dict[str, Any] | str:
+    """The row's lab, certificates, attestation and sequencing (manifest defaults filled in),
+    or the reason the row is refused."""
+    lab_name = row["lab_name"] or manifest.lab_name
+    clia = row["clia_number"] or manifest.clia_number
+    cap = row["cap_number"] or manifest.cap_number
+    for label, value in (("CLIA", clia), ("CAP", cap)):
+        if value and not CERTIFICATE.match(value):
+            return f"The {label} number must be up to 20 letters, digits or dashes."
+    attested = YES_NO.get(row["absent_is_reference"].lower(), "bad")
+    if attested == "bad":
+        return "absent_is_reference must be yes, no or empty."
+    sequencing = SEQUENCING.get(row["sequencing"].lower())
+    if sequencing is None:
+        return "sequencing must be wgs, exome, targeted or empty."
+    return {
+        "lab_name": lab_name[:200],
+        "clia_number": clia,
+        "cap_number": cap,
+        "absent_is_reference": manifest.absent_is_reference if attested is None else attested,
+        "sequencing": sequencing,
+    }
 
 
 class ManifestError(ValueError):
@@ -62,6 +106,17 @@ def sanitize_filename(name: str) -> str | None:
     if not cleaned.lower().endswith(VCF_SUFFIXES):
         return None
     return cleaned
+
+
+def sanitize_side_filename(name: str) -> str | None:
+    """Like `sanitize_filename`, for an outside-call or array-genotype text file."""
+    name = unicodedata.normalize("NFKC", name or "").strip()
+    if not name or "/" in name or "\\" in name or "\x00" in name or name.startswith("."):
+        return None
+    if ".." in name:
+        return None
+    cleaned = _SAFE_NAME.sub("_", name)[:120]
+    return cleaned if cleaned.lower().endswith(SIDE_FILE_SUFFIXES) else None
 
 
 def _looks_like_vcf(head: bytes) -> bool:
@@ -105,7 +160,8 @@ class UploadedFiles(FileSource):
     def __init__(self, files: Iterable[Any]) -> None:
         self.files: dict[str, Any] = {}
         for f in files:
-            safe = sanitize_filename(Path(f.name).name if f.name else "")
+            base = Path(f.name).name if f.name else ""
+            safe = sanitize_filename(base) or sanitize_side_filename(base)
             if safe is not None:
                 self.files[safe] = f
 
@@ -166,6 +222,7 @@ def sample_manifest_ingest(
     manifest_name: str,
     files: FileSource,
     source: str = SampleManifest.Source.UPLOAD,
+    defaults: dict[str, Any] | None = None,
 ) -> IntakeOutcome:
     """Validates every row on its own; stores and queues the good ones.
 
@@ -176,11 +233,16 @@ def sample_manifest_ingest(
     release = current_release()
     if release is None:
         raise ManifestError("No knowledge-base release is loaded: run load_knowledge_base first.")
+    defaults = defaults or {}
     manifest = SampleManifest.objects.create(
         uploaded_by=actor,
         source=source,
         filename=(manifest_name or "manifest.csv")[:200],
         rows_total=len(rows),
+        lab_name=str(defaults.get("lab_name") or "")[:200],
+        clia_number=str(defaults.get("clia_number") or "")[:20],
+        cap_number=str(defaults.get("cap_number") or "")[:20],
+        absent_is_reference=bool(defaults.get("absent_is_reference")),
     )
     outcome = IntakeOutcome(manifest=manifest)
     research_ids = {r["research_id"] for r in rows}
@@ -227,6 +289,10 @@ def sample_manifest_ingest(
         if sex not in {"", "male", "female"}:
             refuse("Sex must be male, female or empty.")
             continue
+        provenance = _row_provenance(row, manifest)
+        if isinstance(provenance, str):
+            refuse(provenance)
+            continue
         name = sanitize_filename(row["vcf"])
         if name is None:
             refuse("The VCF file name is not allowed (no folders; it must end in .vcf or .vcf.gz).")
@@ -254,6 +320,38 @@ def sample_manifest_ingest(
         finally:
             if isinstance(files, FolderFiles):
                 handle.close()
+        side: dict[str, str] = {}
+        side_error = None
+        for column in ("outside_calls", "array_genotypes"):
+            if not row[column]:
+                continue
+            side_name = sanitize_side_filename(row[column])
+            if side_name is None:
+                side_error = f"The {column} file name is not allowed (.tsv or .txt, no folders)."
+                break
+            opened_side = files.open(side_name)
+            if opened_side is None:
+                side_error = f"The file {side_name} was not provided."
+                break
+            side_handle, side_size = opened_side
+            try:
+                if side_size > MAX_SIDE_FILE_BYTES:
+                    side_error = f"The file {side_name} is too large."
+                    break
+                stored_side, side_sha, _size = _store(
+                    side_handle, f"samples/{manifest.pk}/{sample_id}-{column}-{side_name}"
+                )
+            finally:
+                if isinstance(files, FolderFiles):
+                    side_handle.close()
+            side[f"{column}_name"], side[f"{column}_sha256"] = stored_side, side_sha
+        if side_error is not None:
+            storages["private"].delete(stored)
+            for key, value in side.items():
+                if key.endswith("_name"):
+                    storages["private"].delete(value)
+            refuse(side_error)
+            continue
         sample = Sample.objects.create(
             manifest=manifest,
             participant=participant,
@@ -263,6 +361,8 @@ def sample_manifest_ingest(
             vcf_sha256=sha,
             vcf_bytes=stored_size,
             sex=sex,
+            **provenance,
+            **side,
         )
         outcome.accepted.append(sample)
 

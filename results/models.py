@@ -63,10 +63,22 @@ class SampleManifest(models.Model):
     # [{"row": 3, "research_id": "...", "sample_id": "...", "error": "..."}]: rows refused at
     # upload. Rows accepted but failing later are on their Sample.
     row_errors = models.JSONField(default=list)
+    # Defaults for every row (a row's own columns win): the laboratory that sequenced the
+    # batch and whether it attests that absent positions are reference.
+    lab_name = models.CharField(max_length=200, blank=True)
+    clia_number = models.CharField(max_length=20, blank=True)
+    cap_number = models.CharField(max_length=20, blank=True)
+    absent_is_reference = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"manifest {self.pk}"
+
+
+class Sequencing(models.TextChoices):
+    WGS = "wgs", _("Whole genome")
+    EXOME = "exome", _("Exome")
+    TARGETED = "targeted", _("Targeted panel")
 
 
 class Sample(models.Model):
@@ -89,6 +101,21 @@ class Sample(models.Model):
     vcf_sha256 = models.CharField(max_length=64)
     vcf_bytes = models.BigIntegerField()
     sex = models.CharField(max_length=8, choices=Sex, blank=True)
+    # Provenance printed on every report: the sequencing laboratory and its certificates,
+    # as the manifest names them (nothing is looked up or checked against a registry).
+    lab_name = models.CharField(max_length=200, blank=True)
+    clia_number = models.CharField(max_length=20, blank=True)
+    cap_number = models.CharField(max_length=20, blank=True)
+    sequencing = models.CharField(max_length=8, choices=Sequencing, default=Sequencing.WGS)
+    # The lab attests that a position with no record in this VCF was sequenced and is
+    # reference (a variant-only VCF from a whole genome). Without it, missing = unknown.
+    absent_is_reference = models.BooleanField(default=False)
+    # PharmCAT-format outside calls (CYP2D6, HLA…) and an array genotype file for the
+    # identity check, stored beside the VCF in private storage; "" = none given.
+    outside_calls_name = models.CharField(max_length=300, blank=True)
+    outside_calls_sha256 = models.CharField(max_length=64, blank=True)
+    array_genotypes_name = models.CharField(max_length=300, blank=True)
+    array_genotypes_sha256 = models.CharField(max_length=64, blank=True)
     state = models.CharField(max_length=12, choices=State, default=State.RECEIVED, db_index=True)
     failure_reason = models.CharField(max_length=500, blank=True)
     created = models.DateTimeField(auto_now_add=True)
@@ -96,6 +123,11 @@ class Sample(models.Model):
 
     def __str__(self) -> str:
         return self.sample_id
+
+
+class QcDecision(models.TextChoices):
+    CLEARED = "cleared", _("Cleared for release")
+    REJECTED = "rejected", _("Rejected")
 
 
 class Interpretation(models.Model):
@@ -128,6 +160,16 @@ class Interpretation(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # Reports built from this row (set once, when they were all created).
     reports_built_at = models.DateTimeField(null=True, blank=True)
+    # Sample QC from the engine (result["qc"]["status"]); "" = not run (older engine).
+    # review/fail hold every report of this interpretation until a data manager decides
+    # (results.release_policy.qc_holds).
+    qc_status = models.CharField(max_length=8, blank=True, db_index=True)
+    qc_decision = models.CharField(max_length=8, choices=QcDecision, blank=True)
+    qc_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    qc_decided_at = models.DateTimeField(null=True, blank=True)
+    qc_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         constraints = [
@@ -230,6 +272,19 @@ class Report(models.Model):
     # sha256 of the findings this report shows (the type's slice of the interpretation).
     fingerprint = models.CharField(max_length=64)
     positive = models.BooleanField(default=False)
+    # Set from results.release_policy when the report is created: a counsellor reviews
+    # and a second person releases. `review_reasons` says why (shown in the queue).
+    review_required = models.BooleanField(default=False)
+    review_reasons = models.JSONField(default=list, blank=True)
+    # Orthogonal confirmation of a positive disease-risk finding by a CLIA laboratory,
+    # entered by a data manager; required before a counsellor can mark it reviewed.
+    confirmation_lab = models.CharField(max_length=200, blank=True)
+    confirmation_accession = models.CharField(max_length=64, blank=True)
+    confirmation_date = models.DateField(null=True, blank=True)
+    confirmation_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmation_at = models.DateTimeField(null=True, blank=True)
     superseded_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="supersedes"
     )
@@ -275,7 +330,17 @@ class Report(models.Model):
 
     @property
     def requires_review(self) -> bool:
+        return self.review_required or (
+            self.report_type == ReportType.DISEASE_RISK and self.positive
+        )
+
+    @property
+    def requires_confirmation(self) -> bool:
         return self.report_type == ReportType.DISEASE_RISK and self.positive
+
+    @property
+    def confirmed(self) -> bool:
+        return bool(self.confirmation_accession and self.confirmation_date)
 
 
 class ReportDocument(models.Model):
@@ -302,6 +367,27 @@ class ReportDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.language} of report {self.report_id}"
+
+
+class ReportFragment(models.Model):
+    """A released version's report body, rendered once per language and served as stored.
+
+    A released version never changes (a change makes a new version), so the page only
+    wraps this HTML in the per-request chrome instead of rebuilding the report each time.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="fragments")
+    language = models.CharField(max_length=2)
+    html = models.TextField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "language"], name="one_fragment_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language} fragment of report {self.report_id}"
 
 
 class ReportTransition(models.Model):

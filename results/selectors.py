@@ -2,19 +2,24 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import Participant
 from results.models import (
+    Choice,
     CounsellingContact,
+    Interpretation,
     RecontactTask,
     Report,
+    ReportFragment,
     ReportState,
     ReportType,
+    ResultsPreference,
     Sample,
 )
+from results.release_policy import QC_HOLD_STATUSES
 from results.services import preference_for, results_allowed
 
 S = ReportState
@@ -29,17 +34,39 @@ class ReportGone(Http404):
         self.reason = reason
 
 
-def report_for_owner(participant: Participant, pk: int) -> Report:
+def report_for_owner(participant: Participant, pk: int, *, language: str | None = None) -> Report:
     """The participant's own report if they may see it now.
 
     Someone else's id is a plain 404 (its existence stays hidden); their own report that
-    is hidden now raises ReportGone (also a 404) so the page can say why.
+    is hidden now raises ReportGone (also a 404) so the page can say why. With `language`,
+    the stored page fragment in that language comes in the same query (`stored_html`, None
+    when not rendered yet), and so do the participant's choices, read afresh every time.
     """
-    report = (
+    reports = (
         Report.objects.select_related("participant", "interpretation", "release")
+        # The page serves a stored fragment: the engine's JSON (large) loads only if needed.
+        .defer("interpretation__result")
         .filter(pk=pk, participant=participant)
-        .first()
+        .annotate(
+            **{
+                f"wants_{kind}": Subquery(
+                    ResultsPreference.objects.filter(
+                        participant_id=OuterRef("participant_id")
+                    ).values(kind)[:1]
+                )
+                for kind in ReportType.values
+            }
+        )
     )
+    if language is not None:
+        reports = reports.annotate(
+            stored_html=Subquery(
+                ReportFragment.objects.filter(report_id=OuterRef("pk"), language=language).values(
+                    "html"
+                )[:1]
+            )
+        )
+    report = reports.first()
     if report is None:
         raise Http404
     if not results_allowed(participant) or report.state == S.WITHHELD:
@@ -48,7 +75,7 @@ def report_for_owner(participant: Participant, pk: int) -> Report:
         raise ReportGone("superseded")
     if report.state not in SHOWN:
         raise Http404
-    if not preference_for(participant).wants(report.report_type):
+    if getattr(report, f"wants_{report.report_type}") != Choice.YES:
         raise ReportGone("opted_out")
     return report
 
@@ -65,7 +92,8 @@ def latest_shown(participant: Participant, report_type: str) -> Report | None:
 class TrackerRow:
     report_type: str
     label: str
-    status: str  # choose | declined | waiting_sample | preparing | counsellor | ready
+    # choose | declined | waiting_sample | preparing | counsellor | not_issued | ready
+    status: str
     text: str
     report_id: int | None
 
@@ -79,8 +107,27 @@ STATUS_TEXT = {
         "This result needs a conversation with a genetic counsellor. "
         "A counsellor will contact you; you can also call us."
     ),
+    "not_issued": _(
+        "We cannot give this result from your sample yet. We will tell you if that changes."
+    ),
     "ready": _("Ready to read."),
 }
+
+
+def _disease_risk_not_issued(participant: Participant) -> bool:
+    """The newest finished interpretation issued no disease-risk report (scope not determined).
+
+    One query, reading only the scope's status out of the engine's JSON.
+    """
+    status = (
+        Interpretation.objects.filter(
+            sample__participant=participant, state=Interpretation.State.DONE
+        )
+        .order_by("-finished_at", "-pk")
+        .values_list("result__disease_risk_scope__status", flat=True)
+        .first()
+    )
+    return status is not None and status != "determined"
 
 
 def results_tracker(participant: Participant) -> dict:
@@ -108,6 +155,13 @@ def results_tracker(participant: Participant) -> dict:
             status = "declined"
         elif choice == "later":
             status = "choose"
+        elif (
+            report is None
+            and report_type == ReportType.DISEASE_RISK
+            and has_sample
+            and (_disease_risk_not_issued(participant))
+        ):
+            status = "not_issued"
         elif report is None:
             status = "preparing" if has_sample else "waiting_sample"
         elif report.state in SHOWN:
@@ -165,7 +219,7 @@ def staff_report(pk: int, *, user) -> Report:
             staff_reports(user)
             .select_related(
                 "participant",
-                "interpretation",
+                "interpretation__sample",
                 "release",
                 "assigned_counsellor",
                 "reviewed_by",
@@ -195,5 +249,33 @@ def open_recontacts(user) -> QuerySet[RecontactTask]:
         staff_recontacts(user)
         .filter(state=RecontactTask.State.OPEN)
         .select_related("participant", "report", "previous_report", "assigned_to")
+        .order_by("created", "pk")
+    )
+
+
+def qc_holds_pending() -> QuerySet[Interpretation]:
+    """Interpretations whose sample QC holds their reports and that nobody decided yet."""
+    return (
+        Interpretation.objects.filter(
+            state=Interpretation.State.DONE,
+            qc_status__in=sorted(QC_HOLD_STATUSES),
+            qc_decision="",
+        )
+        .select_related("sample__participant", "release")
+        .order_by("finished_at", "pk")
+    )
+
+
+def awaiting_confirmation() -> QuerySet[Report]:
+    """Positive disease-risk reports whose finding has no recorded confirmation yet."""
+    return (
+        Report.objects.filter(
+            report_type=ReportType.DISEASE_RISK,
+            positive=True,
+            state__in=[S.PENDING, S.READY, S.NEEDS_REVIEW],
+            confirmation_accession="",
+        )
+        .select_related("participant", "interpretation")
+        .defer("interpretation__result")
         .order_by("created", "pk")
     )

@@ -11,6 +11,10 @@ urlpatterns = [
     path("releases/<int:pk>/reinterpret/", views.release_reinterpret, name="reinterpret"),
     path("review/", views.review_list, name="review"),
     path("review/<int:pk>/", views.review_detail, name="review_detail"),
+    path("qc/", views.qc_list, name="qc"),
+    path("qc/<int:pk>/", views.qc_decide, name="qc_decide"),
+    path("confirmations/", views.confirmation_list, name="confirmations"),
+    path("confirmations/<int:pk>/", views.confirmation_detail, name="confirmation"),
     path("recontact/", views.recontact_list, name="recontact"),
     path("recontact/<int:pk>/close/", views.recontact_close, name="recontact_close"),
 ]

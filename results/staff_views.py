@@ -10,14 +10,20 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.access_log import access_record
 from results.documents import report_context
-from results.forms import ContactForm, ManifestForm, ReviewForm
+from results.forms import (
+    ConfirmationForm,
+    ContactForm,
+    ManifestForm,
+    QcDecisionForm,
+    ReviewForm,
+)
 from results.intake import (
     MAX_MANIFEST_BYTES,
     FolderFiles,
@@ -33,17 +39,22 @@ from results.models import (
 )
 from results.reports import render_report_html
 from results.selectors import (
+    awaiting_confirmation,
     contacts_for,
     open_recontacts,
+    qc_holds_pending,
     review_queue,
     staff_recontacts,
     staff_report,
 )
 from results.services import (
+    PolicyError,
     ReportTransitionError,
     counselling_contact_record,
+    interpretation_qc_decide,
     recontact_task_close,
     reinterpretation_start,
+    report_confirmation_record,
     report_release,
     report_review,
 )
@@ -96,6 +107,10 @@ def manifests(request: HttpRequest) -> HttpResponse:
                 manifest_name=upload.name,
                 files=files,
                 source=source,
+                defaults={
+                    key: form.cleaned_data[key]
+                    for key in ("lab_name", "clia_number", "cap_number", "absent_is_reference")
+                },
             )
         except ManifestError as error:
             form.add_error("manifest", str(error))
@@ -120,7 +135,12 @@ def manifest_detail(request: HttpRequest, pk: int) -> HttpResponse:
     samples = list(
         manifest.samples.filter(participant__in=visible_participants(request.user, purpose=SAMPLES))
         .select_related("participant")
-        .prefetch_related("interpretations__release")
+        .prefetch_related(
+            Prefetch(
+                "interpretations",
+                queryset=Interpretation.objects.defer("result").select_related("release"),
+            )
+        )
         .order_by("manifest_row")
     )
     return render(
@@ -224,7 +244,9 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "review_form": review_form,
             "contact_form": contact_form,
             "can_review": report.state == "needs_review"
-            and request.user.has_perm("results.review_report"),
+            and request.user.has_perm("results.review_report")
+            and (report.confirmed or not report.requires_confirmation),
+            "waiting_confirmation": report.requires_confirmation and not report.confirmed,
             "can_release": report.state == "reviewed"
             and request.user.has_perm("results.release_report")
             and report.reviewed_by_id != request.user.pk,
@@ -250,3 +272,67 @@ def recontact_close(request: HttpRequest, pk: int) -> HttpResponse:
     recontact_task_close(task=task, actor=request.user, done=request.POST.get("done") != "no")
     messages.success(request, "Re-contact closed.")
     return redirect("staff_results:recontact")
+
+
+# ------------------------------------------------- QC holds and confirmations (data manager)
+@staff_permission("results.manage_samples")
+@require_GET
+def qc_list(request: HttpRequest) -> HttpResponse:
+    # Sample and research ids with the engine's QC checks: no result, no identity.
+    holds = list(qc_holds_pending()[:200])
+    return render(request, "results/staff/qc_list.html", {"holds": holds, "form": QcDecisionForm()})
+
+
+@staff_permission("results.manage_samples")
+@require_POST
+def qc_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    interpretation = get_object_or_404(qc_holds_pending(), pk=pk)
+    form = QcDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a decision and give a reason (5 characters or more).")
+        return redirect("staff_results:qc")
+    try:
+        interpretation_qc_decide(
+            interpretation=interpretation, actor=request.user, **form.cleaned_data
+        )
+    except PolicyError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"QC {form.cleaned_data['decision']}: {interpretation.sample}.")
+    return redirect("staff_results:qc")
+
+
+@staff_permission("results.manage_samples")
+@require_GET
+def confirmation_list(request: HttpRequest) -> HttpResponse:
+    # Pseudonymous: participant number and report only; the finding is on the detail page.
+    reports = list(awaiting_confirmation()[:200])
+    return render(request, "results/staff/confirmation_list.html", {"reports": reports})
+
+
+@staff_permission("results.manage_samples")
+@require_http_methods(["GET", "POST"])
+def confirmation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(awaiting_confirmation(), pk=pk)
+    access_record(
+        staff=request.user,
+        participant=report.participant,
+        what="genetic finding to confirm",
+        reason=f"orthogonal confirmation, report {report.pk}",
+        request=request,
+    )
+    form = ConfirmationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report_confirmation_record(report=report, actor=request.user, **form.cleaned_data)
+        except PolicyError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Confirmation recorded. A counsellor can now review.")
+            return redirect("staff_results:confirmations")
+    findings = report.interpretation.disease_risk_findings.all()
+    return render(
+        request,
+        "results/staff/confirmation_detail.html",
+        {"report": report, "form": form, "findings": list(findings)},
+    )

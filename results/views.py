@@ -9,10 +9,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from participants.models import JourneyState
 from participants.selectors import participant_required
-from results.documents import document_bytes, document_render, report_context
+from results.documents import document_bytes, document_render, report_fragment
 from results.forms import ResultsPreferenceForm
 from results.models import ReportDocument, ReportType
-from results.reports import render_report_html
 from results.selectors import ReportGone, latest_shown, report_for_owner, results_tracker
 from results.services import preference_for, report_view_record, results_preference_set
 
@@ -25,10 +24,10 @@ def _gone(request: HttpRequest, reason: str) -> HttpResponse:
     return render(request, "results/gone.html", {"reason": reason}, status=404)
 
 
-def _owned(request: HttpRequest, pk: int):
+def _owned(request: HttpRequest, pk: int, *, language: str | None = None):
     """The report, or a response explaining why it is not shown (always a 404)."""
     try:
-        return report_for_owner(request.participant, pk), None
+        return report_for_owner(request.participant, pk, language=language), None
     except ReportGone as gone:
         if gone.reason == "superseded":
             return None, _superseded(request, pk)
@@ -79,11 +78,11 @@ def choices(request: HttpRequest) -> HttpResponse:
 @participant_required
 @require_GET
 def report_page(request: HttpRequest, pk: int) -> HttpResponse:
-    report, refused = _owned(request, pk)
+    language = _language()
+    report, refused = _owned(request, pk, language=language)
     if refused is not None:
         return refused
-    language = _language()
-    body = render_report_html(report_context(report, language=language))
+    body = report_fragment(report, language=language)
     report_view_record(
         report=report, participant=request.participant, fmt="html", language=language
     )

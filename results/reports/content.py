@@ -25,7 +25,8 @@ from django.utils.translation import ngettext
 
 from results.engine import knowledge_base as kb
 
-from . import labels
+from . import genes as genes_module
+from . import labels, wording
 
 REPORT_TYPES = ("pgx", "disease_risk", "traits")
 
@@ -39,6 +40,10 @@ DEFAULT_COUNSELLING_CONTACT = {
 # Genes whose reference call reads "*1/*1"-like but whose phenotype is "Indeterminate" only
 # because CPIC assigns none (CYP4F2): a reference-only diplotype is then typical, not unknown.
 _REFERENCE_ALLELE = re.compile(r"^(\*1|Reference|.* reference \(.\)|B \(reference\))$")
+
+
+# Genes whose changed result the release policy treats as high-risk (listed first).
+_POLICY_GENES = frozenset({"DPYD", "TPMT", "NUDT15", "G6PD", "RYR1", "CACNA1S", "CYP2C19", "HLA-B"})
 
 
 def counselling_contact() -> dict[str, str]:
@@ -55,18 +60,22 @@ def build_report_context(
     participant_id: str,
     released_on: date | None,
     report_version: int,
+    provenance: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything a report shows, translated into ``language``.
 
     ``released_on`` None means the report is a draft (not yet released to the participant);
     the documents then say so. Only ``participant_id`` identifies the person: the sample id
-    inside ``interpretation`` is never copied into the context.
+    inside ``interpretation`` is never copied into the context. ``provenance`` is what the
+    sample manifest said about the laboratory (`lab_name`, `clia_number`, `cap_number`,
+    `absent_is_reference`, `sequencing`) and, for a confirmed positive, `confirmation`.
     """
     if report_type not in REPORT_TYPES:
         raise ValueError(f"unknown report type {report_type!r}")
     language = language.split("-")[0].lower()
     if language not in dict(settings.LANGUAGES):
         raise ValueError(f"unsupported report language {language!r}")
+    interpretation = genes_module.harmonise(interpretation)
     knowledge = _knowledge_base(interpretation.get("knowledge_base") or {})
     with translation.override(language):
         context: dict[str, Any] = {
@@ -92,6 +101,8 @@ def build_report_context(
         }
         builder = {"pgx": _pgx, "disease_risk": _disease_risk, "traits": _traits}[report_type]
         builder(context, interpretation)
+        context["provenance"] = _provenance(report_type, interpretation, provenance or {})
+        context["sample_limitations"] = _sample_limitations(report_type, context, interpretation)
         context["reference"] = build_reference_context(
             report_type=report_type, knowledge_base=knowledge, language=language
         )
@@ -99,6 +110,83 @@ def build_report_context(
 
 
 # --------------------------------------------------------------------------- shared pieces
+def _clinvar_release(interpretation: dict[str, Any]) -> str:
+    scope = interpretation.get("disease_risk_scope") or {}
+    kb_raw = interpretation.get("knowledge_base") or {}
+    return str(scope.get("clinvar_release") or kb_raw.get("clinvar_release") or "")
+
+
+def _provenance(
+    report_type: str, interpretation: dict[str, Any], given: dict[str, Any]
+) -> dict[str, Any]:
+    """Who sequenced the sample and how it was read: printed on every report."""
+    callability = interpretation.get("callability") or {}
+    attested = bool(given.get("absent_is_reference") or callability.get("lab_attested"))
+    sequencing = str(given.get("sequencing") or "wgs")
+    method = {
+        "pgx": _(
+            "Star alleles were found by a named-allele matcher following PharmCAT's published "
+            "method and allele definitions (our own software, not PharmCAT itself). Medicine "
+            "advice comes from CPIC guidelines."
+        ),
+        "disease_risk": _(
+            "We looked for harmful changes listed in ClinVar (pathogenic or likely pathogenic, "
+            "at least one review star) in the ACMG secondary-findings genes. Malignant "
+            "hyperthermia changes come from CPIC's list of causative variants, not from "
+            "ClinVar."
+        ),
+        "traits": _("We read a few single DNA positions linked to everyday traits."),
+    }[report_type]
+    confirmation = given.get("confirmation") or {}
+    return {
+        "lab_name": str(given.get("lab_name") or ""),
+        "clia_number": str(given.get("clia_number") or ""),
+        "cap_number": str(given.get("cap_number") or ""),
+        "sequencing": {
+            "wgs": _("whole genome"),
+            "exome": _("exome"),
+            "targeted": _("targeted panel"),
+        }.get(sequencing, sequencing),
+        "callability": (
+            _(
+                "The lab confirmed that positions with no change listed in your data were read "
+                "and match the reference."
+            )
+            if attested
+            else _("A position counts as read only when your data shows it.")
+        ),
+        "method": method,
+        "clinvar_release": _clinvar_release(interpretation),
+        "confirmation": {k: str(v) for k, v in confirmation.items() if v},
+    }
+
+
+def _sample_limitations(
+    report_type: str, context: dict[str, Any], interpretation: dict[str, Any]
+) -> list[str]:
+    """Limits that apply to this sample (the reference pages hold the general ones)."""
+    limits: list[str] = []
+    if report_type == "pgx":
+        for g in context["genes"]:
+            if g["status"] == labels.NOT_DETERMINED:
+                limits.append(f"{g['gene']}: {g['plain']}")
+        pgx = interpretation.get("pgx") or {}
+        if (pgx.get("CYP2D6") or {}).get("source") != "outside_call":
+            limits.append(
+                _(
+                    "CYP2D6 was read from small changes only. Missing or extra copies of the "
+                    "gene cannot be seen without a separate test."
+                )
+            )
+        if (pgx.get("HLA-B") or {}).get("source") != "outside_call":
+            limits.append(_("HLA genes were not tested. They need a separate test from the lab."))
+    elif report_type == "traits":
+        unread = [t["name"] for t in context["traits"] if t["status"] != labels.TYPICAL]
+        if unread:
+            limits.append(_("Could not be read: %(traits)s.") % {"traits": ", ".join(unread)})
+    return limits
+
+
 def _knowledge_base(raw: dict[str, Any]) -> dict[str, Any]:
     sources = [
         {
@@ -128,14 +216,16 @@ def _summary(*, found, means, not_mean, next_steps) -> dict[str, list[str]]:
 
 def _research_step() -> str:
     return _(
-        "This is a research result. Before any medical decision, your doctor may order a "
-        "clinical test to confirm it."
+        "This is a research result. Before any medical decision, your doctor must confirm it "
+        "with a clinical test."
     )
 
 
 # --------------------------------------------------------------------------- PGx
-def _gene_status(gene: str, diplotypes: list[str], phenotype: str | None) -> str:
-    if not diplotypes:
+def _gene_status(
+    gene: str, diplotypes: list[str], phenotype: str | None, engine_status: str | None = None
+) -> str:
+    if engine_status == "not_determined" or (not diplotypes and engine_status != "outside_call"):
         return labels.NOT_DETERMINED
     if phenotype in (None, "", "Indeterminate", "G6PD Indeterminate"):
         alleles = [a for d in diplotypes for a in d.split("/")]
@@ -145,7 +235,35 @@ def _gene_status(gene: str, diplotypes: list[str], phenotype: str | None) -> str
     if gene == "CYP3A5":
         # Non-expressers (*3/*3) are the common, "usual dose" group for tacrolimus.
         return labels.TYPICAL if phenotype == "Poor Metabolizer" else labels.CHANGED
-    return labels.TYPICAL if phenotype in labels.TYPICAL_PHENOTYPES else labels.CHANGED
+    if phenotype in labels.TYPICAL_PHENOTYPES or phenotype.endswith(" negative"):
+        return labels.TYPICAL
+    return labels.CHANGED
+
+
+def _plain_class(phenotype: str | None) -> str:
+    phenotype = phenotype or ""
+    if phenotype.endswith(" positive"):
+        return "hla_positive"
+    if phenotype.endswith(" negative"):
+        return "hla_negative"
+    return wording.PHENOTYPE_CLASS.get(phenotype, "other")
+
+
+def _hla_label(phenotype: str | None) -> str:
+    """HLA results read "*57:01 positive" / "*57:01 negative": the allele stays, the word is
+    translated."""
+    allele, _sep, word = (phenotype or "").rpartition(" ")
+    if not allele.startswith("*"):
+        return ""
+    if word == "positive":
+        return _("%(allele)s present") % {"allele": allele}
+    if word == "negative":
+        return _("%(allele)s not present") % {"allele": allele}
+    return ""
+
+
+def _alternatives(diplotypes: list[str], limit: int = 8) -> tuple[list[str], int]:
+    return diplotypes[:limit], max(0, len(diplotypes) - limit)
 
 
 def _split_other_considerations(text: str) -> tuple[str, str]:
@@ -196,26 +314,59 @@ def _pgx(context: dict[str, Any], interpretation: dict[str, Any]) -> None:
         call = pgx[gene] or {}
         diplotypes = [str(d) for d in call.get("diplotypes") or []]
         phenotype = call.get("phenotype")
-        status = _gene_status(gene, diplotypes, phenotype)
+        engine_status = call.get("status")
+        status = _gene_status(gene, diplotypes, phenotype, engine_status)
         status_by_gene[gene] = status
         meaning = labels.PHENOTYPE_MEANINGS.get(phenotype or "")
         if status == labels.NOT_DETERMINED or meaning is None:
             meaning = labels.MEANING_UNKNOWN if status == labels.NOT_DETERMINED else ""
         activity = call.get("activity_score")
+        shown, more = _alternatives(diplotypes)
+        reason_code = call.get("reason_code")
+        if status == labels.NOT_DETERMINED:
+            plain = str(wording.REASONS.get(reason_code) or wording.REASONS[None])
+            display = (
+                _("not tested") if reason_code == "needs_outside_call" else _("could not be read")
+            )
+        else:
+            plain = str(wording.PLAIN[_plain_class(phenotype)])
+            if len(diplotypes) > 1:
+                display = str(wording.MORE_THAN_ONE)
+                plain = f"{plain} {wording.MORE_THAN_ONE_SAME}"
+            else:
+                display = (
+                    diplotypes[0] if diplotypes else _label(labels.PHENOTYPE_LABELS, phenotype)
+                )
         genes.append(
             {
                 "gene": gene,
                 "diplotypes": diplotypes,
-                "diplotype_display": (f" {_('or')} ".join(diplotypes)) or _("not determined"),
+                "diplotype_display": (
+                    f" {_('or')} ".join(shown)
+                    + (f" {_('(and %(n)d more)') % {'n': more}}" if more else "")
+                )
+                or _("not determined"),
+                "display": display,
                 "phenotype": phenotype or "",
-                "phenotype_label": _label(labels.PHENOTYPE_LABELS, phenotype)
+                "phenotype_label": _hla_label(phenotype)
+                or _label(labels.PHENOTYPE_LABELS, phenotype)
                 or _("not determined"),
                 "meaning": str(meaning),
+                "plain": plain,
+                "medicines": str(wording.MEDICINES.get(gene, "")),
                 "activity_score": "" if activity in (None, "") else str(activity),
                 "status": status,
                 "status_label": str(labels.STATUS_LABELS[status]),
+                "reason_code": str(reason_code or ""),
+                "reason_en": str(call.get("reason") or ""),
                 "notes": [str(n) for n in call.get("notes") or []],
                 "missing_positions": [str(p) for p in call.get("missing_positions") or []],
+                "match_score": "" if call.get("match_score") is None else str(call["match_score"]),
+                "tested_alleles": [str(a) for a in call.get("tested_alleles") or []],
+                "untested_alleles": [str(a) for a in call.get("untested_alleles") or []],
+                "source": str(call.get("source") or "vcf"),
+                "outside_call_tool": str(call.get("outside_call_tool") or ""),
+                "todo": [],
                 "description": _label(labels.GENE_DESCRIPTIONS, gene),
             }
         )
@@ -277,67 +428,48 @@ def _pgx(context: dict[str, Any], interpretation: dict[str, Any]) -> None:
     changed = [g for g in genes if g["status"] == labels.CHANGED]
     typical = [g for g in genes if g["status"] == labels.TYPICAL]
     unknown = [g for g in genes if g["status"] == labels.NOT_DETERMINED]
-    found = [
-        ngettext(
-            "We checked %(n)d gene that affects how your body handles medicines.",
-            "We checked %(n)d genes that affect how your body handles medicines.",
-            len(genes),
-        )
-        % {"n": len(genes)}
+    actionable_genes = {g for d in context["actionable_drugs"] for g in d["genes"]}
+    for g in changed:
+        if g["gene"] in genes_module.MHS_GENES:
+            g["todo"] = [str(t) for t in wording.TODO_MHS]
+        elif g["gene"] == "G6PD":
+            g["todo"] = [str(wording.TODO_G6PD)]
+        elif g["gene"] in actionable_genes or g["gene"] in _POLICY_GENES:
+            g["todo"] = [str(wording.TODO_BEFORE) % {"medicines": g["medicines"]}]
+        else:
+            g["todo"] = [str(wording.TODO_KEEP)]
+    # Results that may change a medicine: the high-risk ones first.
+    changed.sort(key=lambda g: (g["gene"] not in _POLICY_GENES, g["gene"]))
+    context["groups"] = [
+        {"key": "action", "title": str(wording.GROUP_ACTION), "genes": changed},
+        {"key": "typical", "title": str(wording.GROUP_TYPICAL), "genes": typical},
+        {"key": "unread", "title": str(wording.GROUP_UNREAD), "genes": unknown},
     ]
-    if changed:
-        found.append(
-            ngettext(
-                "In %(n)d gene your result is changed, which can change how some medicines "
-                "work for you: %(genes)s.",
-                "In %(n)d genes your result is changed, which can change how some medicines "
-                "work for you: %(genes)s.",
-                len(changed),
-            )
-            % {"n": len(changed), "genes": ", ".join(g["gene"] for g in changed)}
+    found = [
+        _(
+            "We looked at %(n)d genes that change how your body handles medicines. "
+            "%(changed)d may change a medicine, %(typical)d are typical and %(unknown)d were "
+            "not tested or could not be read."
         )
-    found.append(
-        ngettext(
-            "In %(n)d gene your result is typical.",
-            "In %(n)d genes your result is typical.",
-            len(typical),
-        )
-        % {"n": len(typical)}
-    )
-    if unknown:
-        found.append(
-            ngettext(
-                "In %(n)d gene we could not tell your result: %(genes)s.",
-                "In %(n)d genes we could not tell your result: %(genes)s.",
-                len(unknown),
-            )
-            % {"n": len(unknown), "genes": ", ".join(g["gene"] for g in unknown)}
-        )
-    means = [f"{g['gene']} ({g['phenotype_label']}): {g['meaning']}" for g in changed]
-    if context["actionable_drugs"]:
-        means.append(
-            ngettext(
-                "For %(n)d medicine, the prescribing guideline suggests a change for people "
-                "with your result.",
-                "For %(n)d medicines, the prescribing guidelines suggest a change for people "
-                "with your result.",
-                len(context["actionable_drugs"]),
-            )
-            % {"n": len(context["actionable_drugs"])}
-        )
-    else:
-        means.append(
-            _("The prescribing guidelines suggest no change to any medicine for your result.")
-        )
+        % {
+            "n": len(genes),
+            "changed": len(changed),
+            "typical": len(typical),
+            "unknown": len(unknown),
+        }
+    ]
+    means = [f"{g['gene']}: {g['plain']}" for g in changed]
+    if not changed:
+        means.append(_("None of your results suggests a change to a medicine."))
     context["summary"] = _summary(
         found=found,
         means=means,
         not_mean=[
             _("It does not mean that you are sick or that you will get sick."),
-            _("It does not mean that you should stop or change any medicine on your own."),
+            _("Do not stop or change any medicine on your own."),
             _(
-                "A typical result does not promise that a medicine will work well or be safe "
-                "for you: age, weight, other medicines, and liver and kidney health matter too."
+                "A typical result does not promise that a medicine is safe for you. Age, "
+                "weight and other medicines matter too."
             ),
         ],
         next_steps=[
@@ -345,7 +477,6 @@ def _pgx(context: dict[str, Any], interpretation: dict[str, Any]) -> None:
                 "Keep this report. Show it to your doctor or pharmacist before you start a new "
                 "medicine."
             ),
-            _("Do not stop or change any medicine without talking to your doctor first."),
             _research_step(),
         ],
     )
@@ -435,19 +566,30 @@ def _disease_risk(context: dict[str, Any], interpretation: dict[str, Any]) -> No
                 "condition": str(item.get("condition") or ""),
                 "clinvar_id": str(item.get("clinvar_id") or ""),
                 "rule": str(item.get("rule") or ""),
+                "source": str(item.get("source") or "clinvar"),
+                "source_label": (
+                    _("CPIC list of malignant hyperthermia variants")
+                    if item.get("source") == "cpic_mhs"
+                    else _("ClinVar")
+                ),
+                "qc": str(item.get("qc") or "pass"),
             }
         )
     context["findings"] = findings
     positive = bool(findings)
     context["is_positive"] = positive
-    gene_count = len(kb.acmg_genes())
-    limits = _disease_risk_limits(gene_count)
+    scope = interpretation.get("disease_risk_scope") or {}
+    examined = sorted(scope.get("genes_examined") or kb.acmg_genes())
+    context["genes_examined"] = examined
+    context["acmg_version"] = str(scope.get("acmg_version") or "3.2")
+    gene_count = len(examined)
+    context["title"] = _("Your hereditary disease risk result")
     if positive:
         genes = sorted({f["gene"] for f in findings})
         found = [
             _(
-                "We found a DNA change (variant) in the %(gene)s gene that is known to raise "
-                "the risk of: %(condition)s."
+                "We found a DNA change in the %(gene)s gene that is known to raise the risk of: "
+                "%(condition)s."
             )
             % {"gene": f["gene"], "condition": f["condition"] or _("a hereditary condition")}
             for f in findings
@@ -457,32 +599,14 @@ def _disease_risk(context: dict[str, Any], interpretation: dict[str, Any]) -> No
                 "Your risk of this condition is higher than average. It does not mean that you "
                 "have it or that you will get it for sure."
             ),
-            _(
-                "Your blood relatives (parents, brothers, sisters and children) may carry the "
-                "same variant. They can be tested for this one variant."
-            ),
-            _(
-                "There are steps that can lower the risk or find problems early, such as "
-                "screening, check-ups or treatment."
-            ),
         ]
-        next_steps = [
-            _(
-                "A genetic counselor will call you to talk about this result. You can also "
-                "call them first."
-            ),
-            _(
-                "This is a research result. It must be confirmed by a clinical test in a "
-                "CLIA-certified laboratory before medical decisions are made."
-            ),
-            _("Share the letter for your doctor, included with this report."),
-            _("If you wish, share the letter for your family with your blood relatives."),
-        ]
-        not_mean = [
-            _("It does not mean that you have the disease now."),
-            *limits,
-        ]
-        context["title"] = _("Your hereditary disease risk result")
+        specific: list[str] = []
+        for gene in genes:
+            for step in wording.POSITIVE_STEPS.get(gene, wording.POSITIVE_STEPS_GENERAL):
+                if str(step) not in specific:
+                    specific.append(str(step))
+        next_steps = [*specific, *(str(s) for s in wording.POSITIVE_COMMON)]
+        not_mean = [_("It does not mean that you have the disease now.")]
         chart_rows = [
             {"label": g, "status": labels.CHANGED, "status_label": _("variant found")}
             for g in genes
@@ -490,16 +614,17 @@ def _disease_risk(context: dict[str, Any], interpretation: dict[str, Any]) -> No
     else:
         found = [
             ngettext(
-                "We found no disease-causing variants in the %(n)d gene we looked at.",
-                "We found no disease-causing variants in the %(n)d genes we looked at.",
+                "We found no harmful change in the %(n)d gene we looked at.",
+                "We found no harmful change in the %(n)d genes we looked at.",
                 gene_count,
             )
             % {"n": gene_count}
         ]
-        means = [
-            _("This is reassuring, but it has limits. Please read what this result does not mean.")
+        means = [str(s) for s in wording.NEGATIVE_RESIDUAL]
+        not_mean = [
+            _("A negative result does not mean that you have no risk."),
+            _("Your family history still matters."),
         ]
-        not_mean = limits
         next_steps = [
             _("Keep having the check-ups and screening tests your doctor recommends."),
             _(
@@ -508,7 +633,6 @@ def _disease_risk(context: dict[str, Any], interpretation: dict[str, Any]) -> No
             ),
         ]
         genes = []
-        context["title"] = _("Your hereditary disease risk result")
         chart_rows = []
     others = gene_count - len(genes)
     chart_rows.append(
@@ -556,7 +680,11 @@ def _disease_risk_limits(gene_count: int) -> list[str]:
 # --------------------------------------------------------------------------- traits
 def _traits(context: dict[str, Any], interpretation: dict[str, Any]) -> None:
     rows = []
-    for rsid, trait in sorted((interpretation.get("traits") or {}).items()):
+    raw = interpretation.get("traits") or {}
+    # A fixed order (the catalogue's), so two reports always list traits the same way.
+    order = {rsid: n for n, rsid in enumerate(labels.TRAIT_NAMES)}
+    for rsid in sorted(raw, key=lambda r: (order.get(r, len(order)), r)):
+        trait = raw[rsid] or {}
         status_raw = trait.get("status")
         status = labels.TYPICAL if status_raw == "called" else labels.NOT_DETERMINED
         count = trait.get("effect_allele_count")
@@ -567,20 +695,20 @@ def _traits(context: dict[str, Any], interpretation: dict[str, Any]) -> None:
                 int(count),
             ) % {"n": int(count)}
         else:
-            plain = _("We could not read this position in your DNA.")
+            # Never a result: no genotype, no interpretation, only that it was not read.
+            plain = str(wording.TRAIT_UNREAD_WHY)
+        called = status == labels.TYPICAL
         rows.append(
             {
                 "rsid": str(rsid),
                 "name": _label(labels.TRAIT_NAMES, rsid) or str(rsid),
                 "gene": str(trait.get("gene") or ""),
-                "genotype": str(trait.get("genotype") or ""),
+                "genotype": str(trait.get("genotype") or "") if called else "",
                 "effect_allele": str(trait.get("effect_allele") or ""),
-                "effect_allele_count": "" if count is None else str(count),
-                "interpretation_en": str(trait.get("interpretation") or ""),
+                "effect_allele_count": "" if count is None or not called else str(count),
+                "interpretation_en": str(trait.get("interpretation") or "") if called else "",
                 "status": status,
-                "status_label": str(
-                    labels.STATUS_LABELS[status] if status != labels.TYPICAL else _("read")
-                ),
+                "status_label": str(_("read") if called else wording.TRAIT_UNREAD),
                 "plain": plain,
             }
         )
@@ -651,9 +779,8 @@ def build_reference_context(
 def _methods(report_type: str, knowledge: dict[str, Any]) -> list[str]:
     common = [
         _(
-            "Your DNA was read by whole-genome sequencing. We compared it with the human "
-            "reference genome (GRCh38) and looked only at the positions listed in our "
-            "knowledge base."
+            "We compared your DNA data with the human reference genome (GRCh38) and looked only "
+            "at the positions listed in our knowledge base."
         ),
         _("Knowledge-base release used for this report: %(release)s.")
         % {"release": knowledge.get("release") or _("not recorded")},
@@ -661,9 +788,10 @@ def _methods(report_type: str, knowledge: dict[str, Any]) -> list[str]:
     specific = {
         "pgx": [
             _(
-                "Star alleles and diplotypes were called with the named-allele method of "
-                "PharmCAT, using its allele definitions. Phenotypes and activity scores come "
-                "from PharmCAT, CPIC and pypgx tables."
+                "Star alleles and diplotypes were found by a named-allele matcher following "
+                "PharmCAT's published method, with PharmCAT's allele definitions. It is our own "
+                "software, not PharmCAT itself. Phenotypes and activity scores come from "
+                "PharmCAT, CPIC and pypgx tables."
             ),
             _(
                 "Medicine guidance is the text of the Clinical Pharmacogenetics Implementation "
@@ -676,6 +804,10 @@ def _methods(report_type: str, knowledge: dict[str, Any]) -> list[str]:
                 "pathogenic, with at least one review star and no conflicting "
                 "interpretations, in the genes of the ACMG secondary-findings list (v3.2), "
                 "applying each gene's reporting rule."
+            ),
+            _(
+                "Malignant hyperthermia variants in RYR1 and CACNA1S come from CPIC's list of "
+                "causative variants, not from ClinVar."
             ),
         ],
         "traits": [
@@ -699,9 +831,9 @@ def _limitations(report_type: str) -> list[str]:
                 "may hide a missing copy, and extra copies (ultrarapid metabolism) are missed."
             ),
             _(
-                "Only the genes listed in this report were checked. HLA-A, HLA-B, MT-RNR1, "
-                "CFTR and NAT2 are not reported, so guidance for medicines that depend on "
-                "them (for example abacavir, carbamazepine or some antibiotics) is not included."
+                "HLA-A and HLA-B are reported only from a separate HLA test by the lab (an "
+                "outside call); without one, guidance for medicines that depend on them (for "
+                "example abacavir or carbamazepine) is not included."
             ),
             _(
                 "Rare or new variants that are not in the allele definitions can be missed; "
@@ -711,7 +843,8 @@ def _limitations(report_type: str) -> list[str]:
             research,
         ]
     if report_type == "disease_risk":
-        return [*_disease_risk_limits(len(kb.acmg_genes())), research]
+        # Shown on positive and negative reports alike: nothing here may read as negative.
+        return [*_disease_risk_limits(len(kb.acmg_genes()))[:2], research]
     return [
         _(
             "Trait results come from single DNA positions and are often wrong for an "

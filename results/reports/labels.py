@@ -45,6 +45,17 @@ PHENOTYPE_LABELS = {
         "phenotype", "Malignant Hyperthermia Susceptibility"
     ),
     "G6PD Normal": pgettext_lazy("phenotype", "G6PD Normal"),
+    # G6PD in the engine's newer (CPIC) vocabulary.
+    "Normal": pgettext_lazy("phenotype", "Normal"),
+    "Deficient": pgettext_lazy("phenotype", "Deficient"),
+    "Deficient with CNSHA": pgettext_lazy("phenotype", "Deficient with CNSHA"),
+    "Variable": pgettext_lazy("phenotype", "Variable"),
+    # MT-RNR1 (an outside call or the mitochondrial genotype).
+    "increased risk of aminoglycoside-induced hearing loss": pgettext_lazy(
+        "phenotype", "increased risk of aminoglycoside-induced hearing loss"
+    ),
+    "normal risk": pgettext_lazy("phenotype", "normal risk"),
+    "uncertain risk": pgettext_lazy("phenotype", "uncertain risk"),
     "G6PD Deficient": pgettext_lazy("phenotype", "G6PD Deficient"),
     "G6PD Deficient with CNSHA": pgettext_lazy("phenotype", "G6PD Deficient with CNSHA"),
     "G6PD Variable": pgettext_lazy("phenotype", "G6PD Variable"),
@@ -138,6 +149,8 @@ TYPICAL_PHENOTYPES = frozenset(
         "Normal Function",
         "Uncertain Susceptibility",
         "G6PD Normal",
+        "Normal",
+        "normal risk",
         "Favorable response genotype",
         "-1639 GG",
     }

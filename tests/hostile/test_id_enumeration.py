@@ -351,6 +351,16 @@ ROUTES: dict[str, Fill] = {
         made_up=_ints("pk"),
     ),
     "staff/results/recontact/<int:pk>/close/": Fill("catalog", made_up=_ints("pk")),
+    "staff/results/qc/<int:pk>/": Fill(
+        "catalog",  # data managers decide every held sample (sample and research ids only)
+        foreign=lambda w: [{"pk": w.outsider.report.interpretation_id}],
+        made_up=_ints("pk"),
+    ),
+    "staff/results/confirmations/<int:pk>/": Fill(
+        "catalog",  # data managers enter every confirmation; each look is access-logged
+        foreign=lambda w: [{"pk": w.outsider.risk_report.pk}],
+        made_up=_ints("pk"),
+    ),
 }
 
 

@@ -79,15 +79,22 @@ def test_seed_demo_answers_surveys_releases_results_and_is_idempotent(
         ("core@example.org", "pgx"): ReportState.RELEASED,
         ("core@example.org", "disease_risk"): ReportState.RELEASED,
         ("core@example.org", "traits"): ReportState.RELEASED,
-        ("basics@example.org", "pgx"): ReportState.RELEASED,
+        # RYR1 (malignant hyperthermia): an actionable PGx result waits for review ...
+        ("basics@example.org", "pgx"): ReportState.NEEDS_REVIEW,
         ("basics@example.org", "traits"): ReportState.RELEASED,
-        # a positive finding waits for a demo counsellor's review and a second release
+        # ... and the positive finding waits for its confirmation, then a review and a release
         ("basics@example.org", "disease_risk"): ReportState.NEEDS_REVIEW,
     }
+    pgx_waiting = Report.objects.get(
+        participant=participants["basics@example.org"], report_type="pgx"
+    )
+    assert pgx_waiting.review_reasons == ["RYR1: malignant hyperthermia susceptibility (RYR1)"]
     waiting = Report.objects.get(
         participant=participants["basics@example.org"], report_type="disease_risk"
     )
-    assert waiting.positive
+    assert waiting.positive and waiting.requires_confirmation and not waiting.confirmed
+    sample = waiting.interpretation.sample
+    assert sample.absent_is_reference and sample.lab_name.startswith("1000 Genomes")
     assert waiting.assigned_counsellor.email in {
         "counsellor@example.org",
         "counsellor2@example.org",
@@ -106,6 +113,9 @@ def test_seed_demo_answers_surveys_releases_results_and_is_idempotent(
     html = page.content.decode()
     assert "Los medicamentos y su ADN" in html
     assert "CYP2D6" in html and "Metabolizador lento" in html
+    # Called genes (the lab-attested flag), and the genes that need another test explained.
+    assert "No analizados o que no se pudieron leer" in html
+    assert "Este gen necesita otro tipo de prueba" in html
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     pgx.refresh_from_db()

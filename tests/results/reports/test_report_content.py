@@ -62,12 +62,17 @@ def test_sample_id_is_never_copied(make_context, interpretation):
 def test_negative_disease_risk_states_its_limits(make_context, interpretation):
     context = make_context("disease_risk", interpretation)
     assert context["is_positive"] is False
-    assert "no disease-causing variants" in context["summary"]["found"][0]
+    assert "no harmful change in the 81 genes" in context["summary"]["found"][0]
+    # Exactly which genes were examined, and the residual risk.
+    assert len(context["genes_examined"]) == 81 and "BRCA1" in context["genes_examined"]
+    means = " ".join(context["summary"]["means"])
+    assert "lowers your risk a little, but it does not remove it" in means
     not_mean = " ".join(context["summary"]["not_mean"])
-    assert "not at all genes" in not_mean
-    assert "does not find all types of DNA changes" in not_mean
     assert "does not mean that you have no risk" in not_mean
     assert "family history still matters" in not_mean
+    limits = " ".join(context["reference"]["limitations"])
+    assert "not at all genes" in limits
+    assert "does not find all types of DNA changes" in limits
 
 
 def test_positive_disease_risk(make_context, positive_interpretation):

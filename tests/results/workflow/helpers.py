@@ -196,3 +196,14 @@ def make_report(
         fingerprint=uuid.uuid4().hex,
         positive=positive,
     )
+
+
+def confirm(report, *, accession: str = "CLIA-ACC-0001") -> None:
+    """Marks a positive report's finding as confirmed by a CLIA lab (fields only; the
+    service `report_confirmation_record` is tested on its own)."""
+    import datetime as dt
+
+    report.confirmation_lab = "Example Clinical Laboratory"
+    report.confirmation_accession = accession
+    report.confirmation_date = dt.date(2026, 1, 5)
+    report.save(update_fields=["confirmation_lab", "confirmation_accession", "confirmation_date"])

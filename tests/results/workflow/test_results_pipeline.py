@@ -78,5 +78,12 @@ def test_positive_disease_risk_goes_to_a_counsellor(
     assert DiseaseRiskFinding.objects.filter(
         interpretation=report.interpretation, gene="RYR1"
     ).exists()
-    others = Report.objects.filter(participant=participant).exclude(report_type="disease_risk")
-    assert {r.state for r in others} == {ReportState.RELEASED}
+    # The same RYR1 (MHS) result makes the PGx report wait for review too (release
+    # policy): it never reaches the participant before the disease-risk report's review.
+    others = {
+        r.report_type: r
+        for r in Report.objects.filter(participant=participant).exclude(report_type="disease_risk")
+    }
+    assert others["pgx"].state == ReportState.NEEDS_REVIEW
+    assert others["pgx"].review_reasons == ["RYR1: malignant hyperthermia susceptibility (RYR1)"]
+    assert others["traits"].state == ReportState.RELEASED

@@ -69,12 +69,18 @@ def test_new_release_makes_new_versions_only_where_findings_changed(
     old, new = list(disease)
     assert (old.version, old.state, old.superseded_by_id) == (1, S.SUPERSEDED, new.pk)
     assert new.positive and new.state == S.NEEDS_REVIEW and new.release == release
-    # PGx and traits did not change: no new version.
-    assert Report.objects.filter(participant=participant, report_type="pgx").count() == 1
+    # Traits did not change: no new version. PGx did: one gene, one statement — the RYR1
+    # susceptibility now also shows in the medicines report, which waits for review too.
     assert Report.objects.filter(participant=participant, report_type="traits").count() == 1
-    task = RecontactTask.objects.get(participant=participant)
-    assert task.reason == RecontactTask.Reason.NEW_POSITIVE
+    pgx = Report.objects.filter(participant=participant, report_type="pgx").latest("version")
+    assert pgx.version == 2 and pgx.state == S.NEEDS_REVIEW and pgx.review_required
+    tasks = {t.reason: t for t in RecontactTask.objects.filter(participant=participant)}
+    assert set(tasks) == {RecontactTask.Reason.NEW_POSITIVE, RecontactTask.Reason.PGX_PHENOTYPE}
+    task = tasks[RecontactTask.Reason.NEW_POSITIVE]
     assert task.details == {"added": [["RYR1", "chr19:38434174:T>C"]]}
+    assert tasks[RecontactTask.Reason.PGX_PHENOTYPE].details["phenotypes"]["RYR1"][1] == (
+        "Malignant Hyperthermia Susceptibility"
+    )
 
     # Running it all again changes nothing: every (sample, release) exists once.
     with django_capture_on_commit_callbacks(execute=True):
@@ -108,7 +114,8 @@ def test_positive_to_negative_opens_a_recontact(
     reasons = set(
         RecontactTask.objects.filter(participant=participant).values_list("reason", flat=True)
     )
-    assert reasons == {"new_positive", "positive_to_negative"}
+    # The RYR1 susceptibility also came and went in the PGx report (same gene, same story).
+    assert reasons == {"new_positive", "positive_to_negative", "pgx_phenotype"}
 
 
 def test_batches_claim_with_a_conditional_update(cohort, tmp_path):

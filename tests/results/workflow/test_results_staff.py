@@ -8,6 +8,7 @@ from portal.models import AccessEvent
 from results.models import CounsellingContact, Report, ReportState, Sample
 from tests.results.workflow.helpers import (
     NEGATIVE,
+    confirm,
     give_gror,
     make_report,
     manifest_csv,
@@ -71,6 +72,7 @@ def test_two_people_review_and_release_over_http(
         result=interpret_vcf(kgp_vcf(POSITIVE), absent_is_reference=True),
     )
     Report.objects.filter(pk=report.pk).update(assigned_counsellor=counsellor)
+    confirm(report)  # the orthogonal confirmation comes first (test_release_policy.py)
     url = reverse("staff_results:review_detail", args=[report.pk])
 
     client.force_login(counsellor)

@@ -16,7 +16,7 @@ from results.services import (
     report_review,
     report_transition,
 )
-from tests.results.workflow.helpers import make_report
+from tests.results.workflow.helpers import confirm, make_report
 
 pytestmark = pytest.mark.django_db
 S = ReportState
@@ -40,6 +40,8 @@ def _setup(report, from_state, to_state, counsellor):
         S.REVIEWED,
     ):
         report.report_type, report.positive = "disease_risk", True
+    if from_state == S.NEEDS_REVIEW:
+        confirm(report)
     if from_state == S.REVIEWED:
         report.reviewed_by = counsellor
     if from_state == S.WITHHELD:
@@ -106,6 +108,7 @@ def test_review_needs_a_counsellor(participant, kb, data_manager, counsellor, se
     report = make_report(
         participant, kb, state=S.NEEDS_REVIEW, report_type="disease_risk", positive=True
     )
+    confirm(report)
     for actor, code in ((None, "actor"), (participant.user, "staff"), (data_manager, "permission")):
         with pytest.raises(ReportTransitionError) as refused:
             report_review(report=report, actor=actor)
@@ -130,6 +133,7 @@ def test_counsellor_cannot_release_own_review(
     report = make_report(
         participant, kb, state=S.NEEDS_REVIEW, report_type="disease_risk", positive=True
     )
+    confirm(report)
     report_review(report=report, actor=counsellor, note="ok")
     with pytest.raises(ReportTransitionError) as refused:
         report_release(report=report, actor=counsellor)

@@ -40,6 +40,7 @@ from tests.killable_worker import RESTORE_AFTER, Workers, isolated_broker
 from tests.results.workflow.helpers import (
     KGP_SAMPLES,
     POSITIVE,
+    confirm,
     give_gror,
     kgp_vcf,
     make_report,
@@ -119,8 +120,12 @@ def test_twenty_samples_through_a_real_worker(real_worker, kb, data_manager, cou
     assert Report.objects.count() == 60
     positives = Report.objects.filter(report_type="disease_risk", positive=True)
     assert positives.exists() and set(positives.values_list("state", flat=True)) == {S.NEEDS_REVIEW}
+    # Release policy: positives and actionable PGx (e.g. the same RYR1 result) wait for review.
+    waiting = Report.objects.filter(state=S.NEEDS_REVIEW)
+    assert set(waiting.values_list("report_type", flat=True)) <= {"disease_risk", "pgx"}
+    assert all(r.review_required or r.positive for r in waiting)
     released = Report.objects.filter(state=S.RELEASED)
-    assert released.count() == 60 - positives.count()
+    assert released.count() == 60 - waiting.count()
     assert (
         ReportDocument.objects.filter(report__in=released, kind="report").count()
         == released.count()
@@ -151,6 +156,7 @@ def reviewed_report(transactional_db, participant, kb, counsellor):
         positive=True,
         result=interpret_vcf(kgp_vcf(POSITIVE), absent_is_reference=True),
     )
+    confirm(report)  # the orthogonal confirmation comes before the review
     return report_review(report=report, actor=counsellor, note="explained on the phone")
 
 
