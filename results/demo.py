@@ -39,7 +39,7 @@ DEMO_RESULTS = [
         "core@example.org",
         "NA12878",
         "female",
-        "results released (PGx, traits; disease risk: none found)",
+        "results released (PGx, traits); no disease-risk report: no ClinVar release loaded",
     ),
     (
         "basics@example.org",
@@ -50,8 +50,38 @@ DEMO_RESULTS = [
 ]
 
 
+# No 1000 Genomes demo sample carries a CPIC malignant-hyperthermia-associated RYR1 variant
+# (NA19785's RYR1 c.6178G>T is of uncertain function). To show the RYR1 path, basics@'s copy
+# of NA19785 gains one real MHS-associated variant, RYR1 c.103T>C, heterozygous: made here,
+# at seeding, from the unmodified file (demo_data/README.md says so).
+DEMO_ADDED_VARIANTS = {"NA19785": ("chr19", 38440802, "T", "C", "0|1")}
+
+
 def _vcf(sample_id: str) -> Path:
-    return DEMO_DATA / f"{sample_id}.pgx_genes.vcf.gz"
+    source = DEMO_DATA / f"{sample_id}.pgx_genes.vcf.gz"
+    added = DEMO_ADDED_VARIANTS.get(sample_id)
+    if added is None:
+        return source
+    import gzip
+    import tempfile
+
+    import pysam
+
+    chrom, pos, ref, alt, gt = added
+    with gzip.open(source, "rt", encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
+    header = [line for line in lines if line.startswith("#")]
+    body = [line for line in lines if not line.startswith("#")]
+    body.append(f"{chrom}\t{pos}\t.\t{ref}\t{alt}\t.\tPASS\t.\tGT\t{gt}")
+    order = {c: n for n, c in enumerate(dict.fromkeys(line.split("\t")[0] for line in body))}
+    body.sort(key=lambda line: (order[line.split("\t")[0]], int(line.split("\t")[1])))
+    folder = Path(tempfile.mkdtemp(prefix="demo-vcf-"))
+    plain = folder / f"{sample_id}.pgx_genes.vcf"
+    plain.write_text("\n".join(header + body) + "\n", encoding="utf-8")
+    target = folder / source.name
+    pysam.tabix_compress(str(plain), str(target), force=True)
+    plain.unlink()
+    return target
 
 
 def seed_demo_results() -> list[Sample]:
@@ -80,13 +110,15 @@ def seed_demo_results() -> list[Sample]:
             results_preference_set(participant=participant, actor=participant.user, **YES_TO_ALL)
         if sample_id in taken or Sample.objects.filter(participant=participant).exists():
             continue
+        path = _vcf(sample_id)
+        # "targeted": the demo files are pharmacogene extracts of 30x genomes, not whole genomes
         rows.append(
-            f"{participant.research_id},{sample_id},{_vcf(sample_id).name},{sex},{DEMO_LAB},yes"
+            f"{participant.research_id},{sample_id},{path.name},{sex},{DEMO_LAB},yes,targeted"
         )
-        files.append(_vcf(sample_id))
+        files.append(path)
     if not rows:
         return []
-    header = "research_id,sample_id,vcf,sex,lab_name,absent_is_reference"
+    header = "research_id,sample_id,vcf,sex,lab_name,absent_is_reference,sequencing"
     manifest = header + "\n" + "\n".join(rows) + "\n"
     with contextlib.ExitStack() as stack:
         uploads = [File(stack.enter_context(path.open("rb")), name=path.name) for path in files]

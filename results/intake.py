@@ -44,10 +44,10 @@ COLUMNS = (
     "outside_calls",
     "array_genotypes",
 )
-SEQUENCING = {"": "wgs", "wgs": "wgs", "exome": "exome", "targeted": "targeted"}
+SEQUENCING = {"": "", "wgs": "wgs", "exome": "exome", "targeted": "targeted"}
 YES_NO = {"": None, "yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
 CERTIFICATE = re.compile(r"^[A-Za-z0-9-]{1,20}$")
-SIDE_FILE_SUFFIXES = (".tsv", ".txt", ".tsv.gz", ".txt.gz", ".csv")
+SIDE_FILE_SUFFIXES = (".tsv", ".txt", ".tsv.gz", ".txt.gz", ".csv", ".vcf", ".vcf.gz")
 SAMPLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 VCF_SUFFIXES = (".vcf", ".vcf.gz", ".vcf.bgz")
@@ -327,7 +327,9 @@ def sample_manifest_ingest(
                 continue
             side_name = sanitize_side_filename(row[column])
             if side_name is None:
-                side_error = f"The {column} file name is not allowed (.tsv or .txt, no folders)."
+                side_error = (
+                    f"The {column} file name is not allowed (.tsv, .txt, .csv or .vcf, no folders)."
+                )
                 break
             opened_side = files.open(side_name)
             if opened_side is None:

@@ -76,6 +76,9 @@ class SampleManifest(models.Model):
 
 
 class Sequencing(models.TextChoices):
+    # Not stated: the whole-genome plausibility check is not run (the engine never assumes
+    # that a file is a whole genome).
+    NOT_STATED = "", _("Not stated")
     WGS = "wgs", _("Whole genome")
     EXOME = "exome", _("Exome")
     TARGETED = "targeted", _("Targeted panel")
@@ -106,7 +109,9 @@ class Sample(models.Model):
     lab_name = models.CharField(max_length=200, blank=True)
     clia_number = models.CharField(max_length=20, blank=True)
     cap_number = models.CharField(max_length=20, blank=True)
-    sequencing = models.CharField(max_length=8, choices=Sequencing, default=Sequencing.WGS)
+    sequencing = models.CharField(
+        max_length=8, choices=Sequencing, default=Sequencing.NOT_STATED, blank=True
+    )
     # The lab attests that a position with no record in this VCF was sequenced and is
     # reference (a variant-only VCF from a whole genome). Without it, missing = unknown.
     absent_is_reference = models.BooleanField(default=False)

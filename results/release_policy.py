@@ -9,9 +9,10 @@ machine (`results.services.report_transition`) enforces it:
 * PGx: a report with any result in `ACTIONABLE_PGX` goes to the counsellor review queue
   (review, then a second person releases); every other PGx report releases on opt-in.
 * Disease risk: a positive report needs a recorded orthogonal confirmation (a CLIA
-  laboratory's accession and date) before a counsellor can mark it reviewed; a report of
-  either kind is issued only when the engine says its scope was determined (a ClinVar
-  release loaded and callability shown).
+  laboratory's accession and date) before a counsellor can mark it reviewed. A negative
+  report is issued only when the engine says its scope was determined (a ClinVar release
+  loaded and callability shown); a finding that passed the site checks is reported even
+  then, naming only its gene.
 * Traits release on opt-in; a trait that could not be read is shown as such.
 
 Changing anything here changes who sees what, and when: it needs a reviewer's sign-off.
@@ -122,16 +123,25 @@ def actionable_pgx(result: dict[str, Any] | None) -> list[str]:
     return reasons
 
 
-def disease_risk_issued(result: dict[str, Any] | None) -> bool:
-    """A disease-risk report exists only when the engine determined its scope.
+def passing_findings(result: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Disease-risk findings whose call passed the site checks (a filtered or low-quality call
+    is never a positive by itself: the sample's QC is then "review")."""
+    return [f for f in (result or {}).get("disease_risk") or [] if f.get("qc", "pass") == "pass"]
 
-    TODO-remove-after-merge: engines before issue 10 emit no `disease_risk_scope`; their
-    output is treated as determined so existing stored results keep their reports.
+
+def disease_risk_issued(result: dict[str, Any] | None) -> bool:
+    """A disease-risk report exists when the engine determined its scope (a ClinVar release was
+    loaded and callability was shown, so a negative can be stated), or when it found a positive
+    that passed the site checks (a real finding is reported even where a negative could not be:
+    the report then says which genes were not examined).
+
+    Results stored before the engine gave `disease_risk_scope` are treated as determined, so
+    their existing reports are kept.
     """
     scope = (result or {}).get("disease_risk_scope")
-    if scope is None:
+    if scope is None or scope.get("status") == "determined":
         return True
-    return scope.get("status") == "determined"
+    return bool(passing_findings(result))
 
 
 def review_reasons(report_type: str, result: dict[str, Any] | None) -> list[str]:
@@ -139,8 +149,10 @@ def review_reasons(report_type: str, result: dict[str, Any] | None) -> list[str]
     if report_type == "pgx":
         return actionable_pgx(result)
     if report_type == "disease_risk":
-        findings = (result or {}).get("disease_risk") or []
-        return [f"{f.get('gene')}: positive finding, needs confirmation" for f in findings]
+        return [
+            f"{f.get('gene')}: positive finding, needs confirmation"
+            for f in passing_findings(result)
+        ]
     return []
 
 
@@ -167,7 +179,14 @@ def policy_table() -> list[tuple[str, str]]:
             "orthogonal confirmation, then counsellor review + second person",
         ),
         ("disease risk negative", "released on opt-in"),
-        ("disease risk scope not determined", "no report issued"),
+        (
+            "disease risk scope not determined, no finding passing the site checks",
+            "no report issued",
+        ),
+        (
+            "disease risk scope not determined, a finding passing the site checks",
+            "positive report naming only that gene",
+        ),
         ("traits", "released on opt-in"),
     ]
     return rows

@@ -8,7 +8,6 @@ only take ids and call these.
 import contextlib
 import datetime as dt
 import hashlib
-import inspect
 import json
 import logging
 from collections.abc import Iterable
@@ -27,6 +26,7 @@ from portal.audit import audit_record
 from portal.outbox import outbox_enqueue
 from results import release_policy
 from results.engine.interpretation import interpret_vcf
+from results.engine.outside_calls import OutsideCallError
 from results.engine.vcf_intake import VcfIntakeError
 from results.models import (
     Choice,
@@ -319,24 +319,6 @@ def _private_path(name: str) -> Path | None:
     return Path(storages["private"].path(name)) if name else None
 
 
-def _run_engine(path: Path, **kwargs: Any) -> dict[str, Any]:
-    """Calls the engine with the keyword arguments it accepts.
-
-    TODO-remove-after-merge: the issue-10 engine takes outside_calls, declared_wgs and
-    array_genotypes; until it lands on this branch, arguments it does not know are dropped
-    (a sample that relies on one of them is then interpreted without it).
-    """
-    accepted = inspect.signature(interpret_vcf).parameters
-    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
-        dropped = sorted(
-            k for k, v in kwargs.items() if k not in accepted and v and k != "declared_wgs"
-        )
-        if dropped:
-            log.warning("engine does not accept %s yet: interpreted without", dropped)
-        kwargs = {k: v for k, v in kwargs.items() if k in accepted}
-    return interpret_vcf(path, **kwargs)
-
-
 def interpretation_execute(*, interpretation_id: int) -> bool:
     """Runs the engine for a claimed interpretation and stores the findings.
 
@@ -351,7 +333,7 @@ def interpretation_execute(*, interpretation_id: int) -> bool:
     sample = interpretation.sample
     path = Path(storages["private"].path(sample.vcf_name))
     try:
-        result = _run_engine(
+        result = interpret_vcf(
             path,
             sample=sample.sample_id,
             sex=sample.sex or None,
@@ -361,7 +343,8 @@ def interpretation_execute(*, interpretation_id: int) -> bool:
             declared_wgs=sample.sequencing == Sequencing.WGS,
             array_genotypes=_private_path(sample.array_genotypes_name),
         )
-    except VcfIntakeError as error:
+    except (VcfIntakeError, OutsideCallError) as error:
+        # a bad VCF, outside-call or array file fails this sample with its one-line reason
         message = str(error)
         if "is not in the VCF" in message:
             message = (

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import gzip
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -105,7 +106,38 @@ def _read(source: VcfSource, knowledge: Sequence[ClinVarRecord]) -> tuple[SiteRe
 
 
 def _read_array(path: str | os.PathLike[str]) -> dict[tuple[str, int], tuple[str, ...]]:
-    """An array genotype (a single-sample VCF): (chrom, pos) -> the two called alleles."""
+    """An array genotype of the same participant: (chrom, pos) -> the two called alleles.
+
+    Either a single-sample VCF, or a text table as genotyping arrays export it: tab- or
+    comma-separated ``chrom, pos, genotype`` or ``rsid, chrom, pos, genotype`` (23andMe and
+    AncestryDNA-style), genotype as ``AG``, ``A/G`` or ``A|G``; ``#`` lines are comments.
+    """
+    source = Path(path)
+    with source.open("rb") as handle:
+        head = handle.read(2)
+    opener = gzip.open if head == b"\x1f\x8b" else open
+    with opener(source, "rt", encoding="utf-8", errors="replace") as handle:  # type: ignore[operator]
+        first = handle.readline()
+        if first.startswith("##fileformat=VCF"):
+            return _read_array_vcf(source)
+        out: dict[tuple[str, int], tuple[str, ...]] = {}
+        for line in [first, *handle]:
+            if line.startswith("#") or not line.strip() or len(out) >= MAX_ARRAY_SITES:
+                continue
+            fields = [f.strip() for f in line.replace(",", "\t").split("\t") if f.strip()]
+            if len(fields) >= 4 and not fields[1].isdigit():
+                fields = fields[1:]
+            if len(fields) < 3 or not fields[1].isdigit():
+                continue  # a header row, or a line that is not a site
+            genotype = fields[2].replace("/", "").replace("|", "").upper()
+            if len(genotype) != 2 or any(base not in "ACGT" for base in genotype):
+                continue  # no-calls ("--"), indels ("DI") are not compared
+            chrom = "chr" + fields[0].removeprefix("chr")
+            out[(chrom, int(fields[1]))] = (genotype[0], genotype[1])
+        return out
+
+
+def _read_array_vcf(path: Path) -> dict[tuple[str, int], tuple[str, ...]]:
     out: dict[tuple[str, int], tuple[str, ...]] = {}
     with open_vcf(path) as source:
         tabix = source._open_tabix()

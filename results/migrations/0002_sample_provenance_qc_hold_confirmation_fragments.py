@@ -116,7 +116,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='sample',
             name='sequencing',
-            field=models.CharField(choices=[('wgs', 'Whole genome'), ('exome', 'Exome'), ('targeted', 'Targeted panel')], default='wgs', max_length=8),
+            field=models.CharField(blank=True, choices=[('', 'Not stated'), ('wgs', 'Whole genome'), ('exome', 'Exome'), ('targeted', 'Targeted panel')], default='', max_length=8),
         ),
         migrations.AddField(
             model_name='samplemanifest',

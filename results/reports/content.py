@@ -122,7 +122,7 @@ def _provenance(
     """Who sequenced the sample and how it was read: printed on every report."""
     callability = interpretation.get("callability") or {}
     attested = bool(given.get("absent_is_reference") or callability.get("lab_attested"))
-    sequencing = str(given.get("sequencing") or "wgs")
+    sequencing = str(given.get("sequencing") or "")
     method = {
         "pgx": _(
             "Star alleles were found by a named-allele matcher following PharmCAT's published "
@@ -146,6 +146,7 @@ def _provenance(
             "wgs": _("whole genome"),
             "exome": _("exome"),
             "targeted": _("targeted panel"),
+            "": _("not stated by the lab"),
         }.get(sequencing, sequencing),
         "callability": (
             _(
@@ -153,7 +154,11 @@ def _provenance(
                 "and match the reference."
             )
             if attested
-            else _("A position counts as read only when your data shows it.")
+            else (
+                _("Reference was read from the lab's gVCF blocks, with their quality checked.")
+                if callability.get("mode") == "gvcf"
+                else _("A position counts as read only when your data shows it.")
+            )
         ),
         "method": method,
         "clinvar_release": _clinvar_release(interpretation),
@@ -575,11 +580,20 @@ def _disease_risk(context: dict[str, Any], interpretation: dict[str, Any]) -> No
                 "qc": str(item.get("qc") or "pass"),
             }
         )
+    # A call that failed the site checks is never a positive by itself (it is held for QC).
+    context["unconfirmed_findings"] = [f for f in findings if f["qc"] != "pass"]
+    findings = [f for f in findings if f["qc"] == "pass"]
     context["findings"] = findings
     positive = bool(findings)
     context["is_positive"] = positive
     scope = interpretation.get("disease_risk_scope") or {}
-    examined = sorted(scope.get("genes_examined") or kb.acmg_genes())
+    determined = scope.get("status", "determined") == "determined"
+    context["scope_determined"] = determined
+    if determined:
+        examined = sorted(scope.get("genes_examined") or kb.acmg_genes())
+    else:
+        # No ClinVar release (or no callability): only the finding itself can be stated.
+        examined = sorted({f["gene"] for f in findings})
     context["genes_examined"] = examined
     context["acmg_version"] = str(scope.get("acmg_version") or "3.2")
     gene_count = len(examined)
@@ -607,6 +621,13 @@ def _disease_risk(context: dict[str, Any], interpretation: dict[str, Any]) -> No
                     specific.append(str(step))
         next_steps = [*specific, *(str(s) for s in wording.POSITIVE_COMMON)]
         not_mean = [_("It does not mean that you have the disease now.")]
+        if not determined:
+            not_mean.append(
+                _(
+                    "Only the gene named here was checked for this report. The other genes on "
+                    "the list were not examined, so this report says nothing about them."
+                )
+            )
         chart_rows = [
             {"label": g, "status": labels.CHANGED, "status_label": _("variant found")}
             for g in genes
@@ -635,13 +656,14 @@ def _disease_risk(context: dict[str, Any], interpretation: dict[str, Any]) -> No
         genes = []
         chart_rows = []
     others = gene_count - len(genes)
-    chart_rows.append(
-        {
-            "label": ngettext("%(n)d other gene", "%(n)d other genes", others) % {"n": others},
-            "status": labels.TYPICAL,
-            "status_label": _("nothing found"),
-        }
-    )
+    if others > 0:
+        chart_rows.append(
+            {
+                "label": ngettext("%(n)d other gene", "%(n)d other genes", others) % {"n": others},
+                "status": labels.TYPICAL,
+                "status_label": _("nothing found"),
+            }
+        )
     context["summary"] = _summary(
         found=found, means=means, not_mean=not_mean, next_steps=next_steps
     )

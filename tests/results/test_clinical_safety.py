@@ -590,3 +590,19 @@ def test_identity_check_catches_a_swap(tmp_path: Path) -> None:
     assert next(c for c in ok if c["name"] == "identity")["status"] == "pass"
     identity = next(c for c in bad if c["name"] == "identity")
     assert identity["status"] == "fail" and "swap" in identity["detail"]
+
+
+def test_identity_check_reads_an_array_text_export(tmp_path: Path) -> None:
+    lines = [
+        f"chr1\t{1_000_000 + i * 100}\t.\tA\tG\t.\tPASS\t.\tGT\t{'0/1' if i % 2 else '1/1'}"
+        for i in range(40)
+    ]
+    sample = write_vcf(tmp_path / "s.vcf", lines)
+    table = tmp_path / "array.txt"
+    rows = ["# rsid\tchromosome\tposition\tgenotype"] + [
+        f"rs{i}\t1\t{1_000_000 + i * 100}\t{'AG' if i % 2 else 'GG'}" for i in range(40)
+    ]
+    table.write_text("\n".join(rows) + "\n")
+    checks = interpret_vcf(sample, array_genotypes=table)["qc"]["checks"]
+    identity = next(c for c in checks if c["name"] == "identity")
+    assert identity["status"] == "pass" and identity["value"] == 1.0

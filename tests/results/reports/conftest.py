@@ -42,6 +42,8 @@ def interpretation() -> dict:
         SAMPLE_VCF,
         absent_is_reference=True,
         outside_calls=parse_outside_text("#tool=GeT-RM consensus\nCYP2D6\t*3/*4\n"),
+        # a loaded ClinVar release (empty at these positions): the negative report can be issued
+        clinvar=("2025-11", []),
     )
 
 

@@ -242,6 +242,36 @@ def test_no_disease_risk_report_when_scope_not_determined(opted_in, kb):
     assert set(reports) == {"pgx", "traits"}
 
 
+def test_a_filtered_call_alone_issues_no_disease_risk_report(opted_in, kb):
+    scope = {"status": "not_determined", "reason": "no ClinVar release was loaded"}
+    filtered = {**MHS_FINDING, "qc": "filtered"}
+    reports = _built(
+        opted_in, kb, factory_result(disease_risk_scope=scope, disease_risk=[filtered])
+    )
+    assert set(reports) == {"pgx", "traits"}
+
+
+def test_a_positive_is_reported_without_clinvar_but_claims_no_other_gene(opted_in, kb):
+    """A real finding (here CPIC's MHS list) is reported even where a negative could not be;
+    the report then names only that gene."""
+    from results.reports import build_report_context
+
+    scope = {"status": "not_determined", "reason": "no ClinVar release was loaded"}
+    result = factory_result(disease_risk_scope=scope, disease_risk=[dict(MHS_FINDING)])
+    reports = _built(opted_in, kb, result)
+    assert reports["disease_risk"].positive
+    context = build_report_context(
+        report_type="disease_risk",
+        interpretation=result,
+        language="en",
+        participant_id="P-1",
+        released_on=None,
+        report_version=1,
+    )
+    assert context["genes_examined"] == [MHS_FINDING["gene"]]
+    assert any("were not examined" in str(line) for line in context["summary"]["not_mean"])
+
+
 def test_tracker_says_when_no_disease_risk_report_can_be_issued(opted_in, kb):
     from results.selectors import results_tracker
 
