@@ -125,8 +125,8 @@ def _read_array(path: str | os.PathLike[str]) -> dict[tuple[str, int], tuple[str
             if line.startswith("#") or not line.strip() or len(out) >= MAX_ARRAY_SITES:
                 continue
             fields = [f.strip() for f in line.replace(",", "\t").split("\t") if f.strip()]
-            if len(fields) >= 4 and not fields[1].isdigit():
-                fields = fields[1:]
+            if len(fields) >= 4 and fields[2].isdigit():
+                fields = fields[1:]  # rsid, chromosome, position, genotype
             if len(fields) < 3 or not fields[1].isdigit():
                 continue  # a header row, or a line that is not a site
             genotype = fields[2].replace("/", "").replace("|", "").upper()
