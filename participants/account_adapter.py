@@ -7,6 +7,8 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 SCREENER_SESSION_KEY = "screener"
@@ -52,7 +54,11 @@ class AccountAdapter(DefaultAccountAdapter):
                 return reverse("staff:dashboard")
             except NoReverseMatch:
                 pass
-        return reverse("participants:home")
+        # A participant lands in the language they chose, whatever page they logged in on.
+        participant = getattr(request.user, "participant", None)
+        language = getattr(participant, "preferred_language", None) or get_language()
+        with translation.override(language):
+            return reverse("participants:home")
 
 
 def clean_plain_email(email: str) -> str:

@@ -159,6 +159,29 @@ def profile_update(*, participant: Participant, actor: User, data: dict[str, Any
 
 
 @transaction.atomic
+def participant_language_set(*, participant: Participant, actor: User, language: str) -> None:
+    """The language switch remembers the choice: e-mails and the next log-in follow it."""
+    updated = (
+        Participant.objects.filter(pk=participant.pk)
+        .exclude(preferred_language=language)
+        .update(preferred_language=language)
+    )
+    if not updated:
+        return
+    participant.preferred_language = language
+    from participants.dashboards.summaries import dashboard_facts_refresh
+
+    dashboard_facts_refresh(participant=participant)
+    audit_record(
+        action="profile.update",
+        actor=actor,
+        participant=participant,
+        target=participant,
+        data={"fields": ["preferred_language"], "first_time": False},
+    )
+
+
+@transaction.atomic
 def participant_pause(*, participant: Participant, actor: User) -> Participant:
     if participant.state == JourneyState.PAUSED:
         return participant

@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.site",
             ],
         },
     },
@@ -263,6 +264,24 @@ SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS", default=["portal-identifying-field
 
 # --- program ------------------------------------------------------------------
 PORTAL_NAME = "Cohort Portal"
+# Who runs the study, shown on the "About the study" page, in the footer and on the
+# consent PDF (docs/trust-pages.md). Every value may be set from the environment.
+PROGRAM = {
+    "name": env.str("PROGRAM_NAME", default=PORTAL_NAME),
+    "operator": env.str("PROGRAM_OPERATOR", default="The Cohort Program Coordinating Center"),
+    "sponsor": env.str("PROGRAM_SPONSOR", default="The National Institutes of Health (NIH)"),
+    "ethics_board": env.str("PROGRAM_ETHICS_BOARD", default="The Cohort Program Central IRB"),
+    "ethics_approval": env.str("PROGRAM_ETHICS_APPROVAL", default="IRB-2026-0142"),
+    "contact_email": env.str("PROGRAM_CONTACT_EMAIL", default="help@example.org"),
+    # Shown as written; the tel: link uses the digits (and a leading +) only.
+    "contact_phone": env.str("PROGRAM_CONTACT_PHONE", default="1-800-555-0199"),
+    "postal_address": env.str(
+        "PROGRAM_POSTAL_ADDRESS", default="Cohort Program, 1 Research Way, Bethesda, MD 20892"
+    ),
+    # Paths under static/ (or absolute URLs): swap in the program's own artwork.
+    "logo": env.str("PROGRAM_LOGO", default="img/logo.svg"),
+    "favicon": env.str("PROGRAM_FAVICON", default="img/favicon.svg"),
+}
 # Reminder e-mails for an unfinished step: at most one per this many days.
 REMINDER_INTERVAL_DAYS = 7
 
