@@ -2,9 +2,11 @@
 
 import datetime as dt
 import unicodedata
+from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
@@ -48,6 +50,29 @@ class AccountAdapter(DefaultAccountAdapter):
             participant_email_verified(user=email_address.user)
         return confirmed
 
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # Subjects are rendered without the request: give every part of the message the
+        # program's name and public address (templates/account/email/).
+        from portal.context_processors import program_info
+
+        super().send_mail(
+            template_prefix,
+            email,
+            {
+                "program": program_info(),
+                "site_url": settings.SITE_URL.rstrip("/"),
+                **context,
+            },
+        )
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        # E-mailed links name the public address (SITE_URL), never the host the
+        # request happened to reach (127.0.0.1:8000 behind a proxy or in the demo).
+        return _on_site_url(super().get_reset_password_from_key_url(key))
+
+    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
+        return _on_site_url(super().get_email_confirmation_url(request, emailconfirmation))
+
     def get_login_redirect_url(self, request):
         if request.user.is_staff:
             try:
@@ -59,6 +84,11 @@ class AccountAdapter(DefaultAccountAdapter):
         language = getattr(participant, "preferred_language", None) or get_language()
         with translation.override(language):
             return reverse("participants:home")
+
+
+def _on_site_url(url: str) -> str:
+    parts = urlsplit(url)
+    return settings.SITE_URL.rstrip("/") + urlunsplit(("", "", parts.path, parts.query, ""))
 
 
 def clean_plain_email(email: str) -> str:

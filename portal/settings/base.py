@@ -163,6 +163,9 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+# The code pages offer "Send me a new code" (allauth rate-limits it).
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_RATE_LIMITS = {
@@ -268,9 +271,9 @@ PORTAL_NAME = "Cohort Portal"
 # consent PDF (docs/trust-pages.md). Every value may be set from the environment.
 PROGRAM = {
     "name": env.str("PROGRAM_NAME", default=PORTAL_NAME),
-    "operator": env.str("PROGRAM_OPERATOR", default="The Cohort Program Coordinating Center"),
-    "sponsor": env.str("PROGRAM_SPONSOR", default="The National Institutes of Health (NIH)"),
-    "ethics_board": env.str("PROGRAM_ETHICS_BOARD", default="The Cohort Program Central IRB"),
+    "operator": env.str("PROGRAM_OPERATOR", default="Cohort Program Coordinating Center"),
+    "sponsor": env.str("PROGRAM_SPONSOR", default="National Institutes of Health (NIH)"),
+    "ethics_board": env.str("PROGRAM_ETHICS_BOARD", default="Cohort Program Central IRB"),
     "ethics_approval": env.str("PROGRAM_ETHICS_APPROVAL", default="IRB-2026-0142"),
     "contact_email": env.str("PROGRAM_CONTACT_EMAIL", default="help@example.org"),
     # Shown as written; the tel: link uses the digits (and a leading +) only.

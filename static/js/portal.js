@@ -10,3 +10,11 @@ document.addEventListener("submit", (event) => {
   form.dataset.submitted = "1";
   window.setTimeout(() => { form.dataset.submitted = ""; }, 8000);
 });
+
+// An error summary is moved into view and focused, so it is the first thing read.
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+  }
+});

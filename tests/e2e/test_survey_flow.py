@@ -38,7 +38,7 @@ T = {
         "page": "Page {} of {}",
         "email": "Email",
         "password": "Password",
-        "login": "Sign In",
+        "login": "Log in",
         "logout": "Log out",
     },
     "es": {
