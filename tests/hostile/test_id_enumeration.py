@@ -248,6 +248,7 @@ ROUTES: dict[str, Fill] = {
     "me/surveys/<slug:code>/": SURVEY_CODE,
     "me/consent/<slug:code>/": CONSENT_CODE,
     "me/consent/<slug:code>/withdraw/": CONSENT_CODE,
+    "me/consent/<slug:code>/signed/": CONSENT_CODE,
     "unsubscribe/<str:token>/": Fill(
         "token",
         foreign=lambda w: [{"token": unsubscribe_token(w.outsider.person)}],
