@@ -225,11 +225,28 @@ def test_all_four_core_surveys_move_the_journey_to_core(ready):
     assert ready.state == JourneyState.CORE
 
 
-def test_paused_participants_cannot_answer(ready):
-    response = start(ready)
-    from participants.enrollment import participant_pause
+def test_a_paused_participant_may_still_answer_and_resumes_past_the_survey(ready):
+    """The pause rule: pausing stops contact, not participation (docs/enrollment.md)."""
+    from participants.enrollment import participant_pause, participant_resume
 
     participant_pause(participant=ready, actor=ready.user)
+    response = start(ready)
+    walk(ready, response)
+    response_complete(participant=ready, response_id=response.public_id, actor=ready.user)
+    ready.refresh_from_db()
+    # still paused (so still no contact), but the finished step counts
+    assert ready.state == JourneyState.PAUSED
+    assert ready.state_before_pause == JourneyState.BASICS_DONE
+    event = AuditEvent.objects.get(action="journey.advance_while_paused", participant=ready)
+    assert event.data["to"] == JourneyState.BASICS_DONE
+    participant_resume(participant=ready, actor=ready.user)
+    ready.refresh_from_db()
+    assert ready.state == JourneyState.BASICS_DONE
+
+
+def test_a_withdrawn_participant_cannot_answer(ready):
+    response = start(ready)
+    participant_withdraw(participant=ready, actor=ready.user, tier=1)
     with pytest.raises(SurveyNotAvailable):
         save(ready, response, "about_you", BASICS_PAGES["about_you"])
 
