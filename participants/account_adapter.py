@@ -73,6 +73,14 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_email_confirmation_url(self, request, emailconfirmation) -> str:
         return _on_site_url(super().get_email_confirmation_url(request, emailconfirmation))
 
+    def login(self, request, user) -> None:
+        super().login(request, user)
+        participant = getattr(user, "participant", None)
+        if participant is not None:
+            from participants.time_zones import remember_time_zone
+
+            remember_time_zone(request, participant)
+
     def get_login_redirect_url(self, request):
         if request.user.is_staff:
             try:

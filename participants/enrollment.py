@@ -123,6 +123,24 @@ def participant_email_verified(*, user: User) -> None:
     )
 
 
+@transaction.atomic
+def participant_screener_pass(*, participant: Participant, actor: User) -> None:
+    """A signed-up participant who had not passed the screener (an older account) passes it now."""
+    updated = Participant.objects.filter(pk=participant.pk, screener_passed_at__isnull=True).update(
+        screener_passed_at=timezone.now()
+    )
+    if updated:
+        audit_record(
+            action="screener.pass", actor=actor, participant=participant, target=participant
+        )
+    journey_advance_to(
+        participant=participant,
+        to_state=JourneyState.ELIGIBLE,
+        actor=actor,
+        reason="screener passed after sign-up",
+    )
+
+
 PROFILE_FIELDS = (
     "legal_first_name", "legal_last_name", "preferred_name", "date_of_birth", "address_line1",
     "address_line2", "city", "us_state", "postal_code", "phone", "preferred_language",

@@ -65,8 +65,14 @@ STATE_STEPS = [
 
 def journey_steps(participant: Participant) -> list[Step]:
     reached = {t.to_state: t.created for t in participant.transitions.all()}
+    withdrawn = participant.state == S.WITHDRAWN
+
+    def done(state: str) -> bool:
+        # A withdrawn participant's finished steps stay finished: read them from history.
+        return state in reached if withdrawn else has_reached(participant, state)
+
     by_state = [
-        Step(code, label, has_reached(participant, state), reached.get(state), _url(name, *args))
+        Step(code, label, done(state), reached.get(state), _url(name, *args))
         for code, label, state, name, args in STATE_STEPS
     ]
     profile = Step(

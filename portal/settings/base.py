@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.middleware.UserSessionsActivityMiddleware",
+    "portal.middleware.TimeZoneMiddleware",
     "portal.staff_security.StaffSecurityMiddleware",
     "portal.middleware.NoStoreForAuthenticatedMiddleware",
 ]

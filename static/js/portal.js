@@ -18,3 +18,13 @@ document.addEventListener("DOMContentLoaded", () => {
     summary.focus();
   }
 });
+
+// The browser's time zone, for pages shown before a participant's profile names a state.
+try {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (zone && !document.cookie.split("; ").some((c) => c === "tz=" + zone)) {
+    document.cookie = "tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
+  }
+} catch (error) {
+  // Very old browsers: times stay in UTC, labelled as such.
+}
