@@ -136,3 +136,21 @@ def test_a_signed_up_participant_without_the_screener_can_take_it(client):
     assert participant.state == JourneyState.ELIGIBLE and participant.screener_passed_at
     # once past it, the screener is not shown again
     assert client.get("/join/").url == "/me/"
+
+
+def test_changing_the_email_address_replaces_it_after_the_code(client):
+    from allauth.account.models import EmailAddress
+    from django.core import mail
+
+    participant = ParticipantFactory(user__email="old@example.org")
+    client.force_login(participant.user)
+    page = client.get("/accounts/email/").content.decode()
+    assert "You log in with <strong>old@example.org</strong>" in page
+    response = client.post("/accounts/email/", {"action_add": "", "email": "new@example.org"})
+    assert response.url == "/accounts/confirm-email/"
+    code = re.search(r"^\s*([A-Z]{4}-[A-Z]{4})\s*$", mail.outbox[-1].body, re.M).group(1)
+    client.post("/accounts/confirm-email/", {"code": code})
+    participant.user.refresh_from_db()
+    assert participant.user.email == "new@example.org"
+    addresses = EmailAddress.objects.filter(user=participant.user)
+    assert list(addresses.values_list("email", flat=True)) == ["new@example.org"]
