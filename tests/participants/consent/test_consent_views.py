@@ -318,3 +318,20 @@ def test_participant_form_for_an_unknown_code_is_404(participant_client, consent
         participant_client.get(f"/me/documents/{uuid.uuid4().int % 1000}/download/").status_code
         == 404
     )
+
+
+def test_the_consent_pdf_names_the_ethics_approval(participant, consents, settings):
+    import io
+
+    from pypdf import PdfReader
+
+    from participants.consent.consent_pdf import consent_pdf_bytes
+
+    settings.PROGRAM = {**settings.PROGRAM, "ethics_approval": "IRB-TEST-9931"}
+    pass_comprehension(participant)
+    record = sign(participant, consents["primary"])
+    text = "\n".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(consent_pdf_bytes(record))).pages
+    )
+    assert "IRB-TEST-9931" in text
+    assert settings.PROGRAM["ethics_board"] in text
