@@ -42,7 +42,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
         data_export_request(participant=participant, actor=request.user, language=_language())
         messages.success(
             request,
-            _("We are making your copy. We will e-mail you when it is ready, usually in minutes."),
+            _("We are making your copy. It appears here when it is ready, and we e-mail you."),
         )
         return redirect("participants:my_data")
     surveys = []

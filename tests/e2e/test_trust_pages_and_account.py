@@ -219,3 +219,63 @@ def test_who_has_seen_my_data_reads_plainly_on_a_phone(live_server, sized_page, 
     )
     assert str(timezone.now().year) in page.locator(".access-when").first.inner_text()
     _check(page, f"access-{lang}-{page.viewport_size['width']}")
+
+
+@pytest.fixture
+def private_storage(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("lang", "sized_page"), [("en", "desktop"), ("es", "phone")], indirect=["sized_page"]
+)
+def test_my_answers_and_download_my_data(live_server, sized_page, lang, private_storage):
+    import io
+    import json
+    import zipfile
+
+    from participants.surveys.models import ResponseStatus, SurveyResponse, SurveyVersion
+    from participants.surveys.services import core_surveys_load
+
+    page, base = sized_page, live_server.url
+    prefix = "/es" if lang == "es" else ""
+    shot = f"mydata-{lang}-{page.viewport_size['width']}"
+    core_surveys_load()
+    participant = ParticipantFactory(preferred_language=lang, state=JourneyState.BASICS_DONE)
+    SurveyResponse.objects.create(
+        participant=participant,
+        version=SurveyVersion.objects.get(code="the_basics", status="published"),
+        survey_code="the_basics",
+        status=ResponseStatus.COMPLETED,
+        current_page="review",
+        furthest_page="review",
+        language="es",  # answered in Spanish: shown in Spanish whatever the page language
+        completed=timezone.now(),
+        answers={"birth_year": 1950, "birth_place": "PR"},
+    )
+    _log_in(page, base, participant)
+    page.goto(f"{base}{prefix}/me/data/")
+    page.locator("main ul.link-list a").first.click()
+    page.wait_for_url(re.compile(r".*/me/data/answers/.+/$"))
+    assert page.locator("h1").get_attribute("lang") == "es"
+    assert "1950" in page.locator("main").inner_text()
+    _check(page, f"{shot}-answers")
+    page.goto(f"{base}{prefix}/me/data/")
+    page.get_by_role("button", name=TEXT[lang]["download"]).click()
+    page.wait_for_load_state()
+    link = page.get_by_role("link", name=re.compile(r"\(zip\)"))
+    assert link.is_visible()
+    _check(page, f"{shot}-ready")
+    with page.expect_download() as info:
+        link.click()
+    with open(info.value.path(), "rb") as handle:
+        archive = zipfile.ZipFile(io.BytesIO(handle.read()))
+    bundle = json.loads(archive.read("fhir/bundle.json"))
+    assert bundle["resourceType"] == "Bundle" and bundle["type"] == "collection"
+    assert "README.txt" in archive.namelist()
