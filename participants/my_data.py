@@ -112,10 +112,10 @@ def my_answers(request: HttpRequest, response_id: UUID) -> HttpResponse:
 
 @participant_required
 @require_GET
-def my_data_download(request: HttpRequest, export_id: UUID) -> HttpResponse:
+def my_data_download(request: HttpRequest, copy_id: UUID) -> HttpResponse:
     """The zip, to its logged-in owner only, until it expires."""
     try:
-        export = data_export_for_owner(request.participant, export_id)
+        export = data_export_for_owner(request.participant, copy_id)
     except ExportNotReady as gone:
         return render(
             request, "participants/my_data/not_ready.html", {"export": gone.export}, status=404

@@ -16,7 +16,7 @@ urlpatterns = [
     path("me/withdraw/", views.withdraw, name="withdraw"),
     path("me/data/", my_data.my_data, name="my_data"),
     path("me/data/answers/<uuid:response_id>/", my_data.my_answers, name="my_answers"),
-    path("me/data/download/<uuid:export_id>/", my_data.my_data_download, name="my_data_download"),
+    path("me/data/download/<uuid:copy_id>/", my_data.my_data_download, name="my_data_download"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     *consent_urls.urlpatterns,
     *survey_urls.urlpatterns,

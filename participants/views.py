@@ -88,7 +88,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-NEWCOMER_STEPS = {"eligible", "profile", "consent", "ehr"}
+NEWCOMER_STEPS = {"eligible", "profile", "consent"}
 
 
 def _survey_in_progress(step, panels: dict):

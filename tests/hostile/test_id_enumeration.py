@@ -257,10 +257,10 @@ ROUTES: dict[str, Fill] = {
     "me/surveys/responses/<uuid:response_id>/done/": RESPONSE,
     "me/surveys/<slug:code>/": SURVEY_CODE,
     "me/data/answers/<uuid:response_id>/": RESPONSE,
-    "me/data/download/<uuid:export_id>/": Fill(
+    "me/data/download/<uuid:copy_id>/": Fill(
         "owned",
-        foreign=lambda w: [{"export_id": w.extra["outsider_export"].public_id}],
-        made_up=({"export_id": uuid.UUID(int=0)}, {"export_id": uuid.uuid4()}),
+        foreign=lambda w: [{"copy_id": w.extra["outsider_export"].public_id}],
+        made_up=({"copy_id": uuid.UUID(int=0)}, {"copy_id": uuid.uuid4()}),
     ),
     "me/consent/<slug:code>/": CONSENT_CODE,
     "me/consent/<slug:code>/withdraw/": CONSENT_CODE,
