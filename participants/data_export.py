@@ -69,7 +69,7 @@ def data_export_for_owner(participant: Participant, public_id) -> DataExport:
     if export is None:
         raise Http404
     if export.status == DataExport.Status.READY and export.expires_at <= timezone.now():
-        data_exports_expire()
+        data_exports_expire(only=export.pk)
         export.refresh_from_db()
     if export.status != DataExport.Status.READY:
         raise ExportNotReady(export)
@@ -311,12 +311,17 @@ def data_export_fail(*, export_pk: int) -> None:
     )
 
 
-def data_exports_expire(*, now: dt.datetime | None = None) -> int:
-    """Deletes the files of expired exports and marks them expired (idempotent)."""
+def data_exports_expire(*, now: dt.datetime | None = None, only: int | None = None) -> int:
+    """Deletes the files of expired exports and marks them expired (idempotent).
+
+    `only`: just this export (a download attempt after expiry); else all of them (hourly).
+    """
     now = now or timezone.now()
     storage = storages["private"]
     count = 0
     expired = DataExport.objects.filter(status=DataExport.Status.READY, expires_at__lte=now)
+    if only is not None:
+        expired = expired.filter(pk=only)
     for export in expired:
         with transaction.atomic():
             if not DataExport.objects.filter(pk=export.pk, status=DataExport.Status.READY).update(
