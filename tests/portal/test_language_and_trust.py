@@ -212,3 +212,19 @@ def test_a_login_error_is_summarised_at_the_top(client):
     summary = body.index("data-error-summary")
     assert summary < body.index('name="login"')
     assert "Please fix this before you go on" in body
+
+
+def test_the_code_page_sends_a_new_code_on_request(client, settings):
+    # allauth allows one code per 10 s per address; the limit itself is allauth's, not ours.
+    settings.ACCOUNT_RATE_LIMITS = False
+    client.post("/join/", {"is_adult": "yes", "us_state": "TX", "can_consent": "yes"})
+    client.post(
+        "/accounts/signup/",
+        {"email": "again@example.org", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    page = client.get("/accounts/confirm-email/").content.decode()
+    assert 'name="action" value="resend"' in page and "Send me a new code" in page
+    sent = len(mail.outbox)
+    client.post("/accounts/confirm-email/", {"action": "resend"})
+    assert len(mail.outbox) == sent + 1
+    assert mail.outbox[-1].to == ["again@example.org"]
