@@ -6,9 +6,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_SETTINGS := portal.settings.test
+# `make run PORT=8080`: the demo's port; e-mailed links follow it unless SITE_URL is set.
+PORT ?= 8000
+SITE_URL ?= http://127.0.0.1:$(PORT)
+# Synthetic participants `make run` makes sure exist, so the staff dashboards show figures.
+DEMO_PARTICIPANTS ?= 3000
 
 help:
-	@echo "make run    - set up and serve the demo portal on http://127.0.0.1:8000 (SQLite)"
+	@echo "make run    - set up and serve the demo portal on http://127.0.0.1:8000 (SQLite; PORT=… to change)"
 	@echo "make test   - set up and run the whole suite on PostgreSQL and Redis"
 	@echo "make bench  - run the benchmarks and write bench/results.json"
 	@echo "make lock   - recompile requirements.lock from requirements.in"
@@ -32,12 +37,12 @@ messages: venv
 run: venv messages
 	mkdir -p var/mail
 	DJANGO_SETTINGS_MODULE=portal.settings.local $(PY) manage.py migrate --noinput -v 0
-	DJANGO_SETTINGS_MODULE=portal.settings.local $(PY) manage.py seed_demo
+	SITE_URL=$(SITE_URL) DJANGO_SETTINGS_MODULE=portal.settings.local $(PY) manage.py seed_demo --participants $(DEMO_PARTICIPANTS)
 	@echo ""
-	@echo "  Portal:  http://127.0.0.1:8000/   (Spanish: http://127.0.0.1:8000/es/)"
+	@echo "  Portal:  http://127.0.0.1:$(PORT)/   (Spanish: http://127.0.0.1:$(PORT)/es/)"
 	@echo "  E-mails are written to var/mail/ (one file per message)."
 	@echo ""
-	DJANGO_SETTINGS_MODULE=portal.settings.local $(PY) manage.py runserver 127.0.0.1:8000
+	SITE_URL=$(SITE_URL) DJANGO_SETTINGS_MODULE=portal.settings.local $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -2,11 +2,15 @@
 
 import datetime as dt
 import unicodedata
+from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -27,7 +31,7 @@ class AccountAdapter(DefaultAccountAdapter):
         # say how to get in anyway (a code by e-mail is not subject to it).
         "too_many_login_attempts": _lazy(
             "Too many failed log-in attempts with this e-mail address. Try again in a few "
-            "minutes, or choose “Send me a sign-in code” to get a code by e-mail."
+            "minutes, or choose “Send me a log-in code” to get a code by e-mail."
         ),
     }
 
@@ -81,13 +85,53 @@ class AccountAdapter(DefaultAccountAdapter):
             return refused
         return super().pre_login(request, user, **kwargs)
 
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # Subjects are rendered without the request: give every part of the message the
+        # program's name and public address (templates/account/email/).
+        from portal.context_processors import program_info
+
+        super().send_mail(
+            template_prefix,
+            email,
+            {
+                "program": program_info(),
+                "site_url": settings.SITE_URL.rstrip("/"),
+                **context,
+            },
+        )
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        # E-mailed links name the public address (SITE_URL), never the host the
+        # request happened to reach (127.0.0.1:8000 behind a proxy or in the demo).
+        return _on_site_url(super().get_reset_password_from_key_url(key))
+
+    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
+        return _on_site_url(super().get_email_confirmation_url(request, emailconfirmation))
+
+    def login(self, request, user) -> None:
+        super().login(request, user)
+        participant = getattr(user, "participant", None)
+        if participant is not None:
+            from participants.time_zones import remember_time_zone
+
+            remember_time_zone(request, participant)
+
     def get_login_redirect_url(self, request):
         if request.user.is_staff:
             try:
                 return reverse("staff:dashboard")
             except NoReverseMatch:
                 pass
-        return reverse("participants:home")
+        # A participant lands in the language they chose, whatever page they logged in on.
+        participant = getattr(request.user, "participant", None)
+        language = getattr(participant, "preferred_language", None) or get_language()
+        with translation.override(language):
+            return reverse("participants:home")
+
+
+def _on_site_url(url: str) -> str:
+    parts = urlsplit(url)
+    return settings.SITE_URL.rstrip("/") + urlunsplit(("", "", parts.path, parts.query, ""))
 
 
 def clean_plain_email(email: str) -> str:

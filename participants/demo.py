@@ -262,6 +262,34 @@ def _demo_participant(email: str, target: str, overrides: dict, site: Site) -> N
         participant_withdraw(participant=participant, actor=user, tier=1, reason="demo")
 
 
+def _demo_access_events() -> None:
+    """A few staff reads for core@ so "Who has seen my data" has something to explain."""
+    from portal.access_log import access_record
+    from portal.models import AccessEvent
+
+    participant = Participant.objects.filter(user__email="core@example.org").first()
+    support = User.objects.filter(email="support@example.org").first()
+    counsellor = User.objects.filter(email="counsellor@example.org").first()
+    if participant is None or AccessEvent.objects.filter(participant=participant).exists():
+        return
+    if support is not None:
+        access_record(
+            staff=support,
+            participant=participant,
+            what="support.profile",
+            reason="participant_request: called about a letter",
+            request=None,
+        )
+    if counsellor is not None:
+        access_record(
+            staff=counsellor,
+            participant=participant,
+            what="results.report",
+            reason="review:demo",
+            request=None,
+        )
+
+
 def seed_demo() -> list[tuple[str, str, str]]:
     load_default_consents()  # consent forms v1 (participants/consent), idempotent
     sites = [
@@ -278,6 +306,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     from results.demo import DEMO_RESULTS, seed_demo_results
 
     seed_demo_results()  # after the staff: a data manager ingests, a counsellor reviews
+    _demo_access_events()
     results = {email: what for email, _sample, _sex, what in DEMO_RESULTS}
     for email, state, _overrides in DEMO_PARTICIPANTS:
         what = f"participant, {state}"

@@ -123,6 +123,24 @@ def participant_email_verified(*, user: User) -> None:
     )
 
 
+@transaction.atomic
+def participant_screener_pass(*, participant: Participant, actor: User) -> None:
+    """A signed-up participant who had not passed the screener (an older account) passes it now."""
+    updated = Participant.objects.filter(pk=participant.pk, screener_passed_at__isnull=True).update(
+        screener_passed_at=timezone.now()
+    )
+    if updated:
+        audit_record(
+            action="screener.pass", actor=actor, participant=participant, target=participant
+        )
+    journey_advance_to(
+        participant=participant,
+        to_state=JourneyState.ELIGIBLE,
+        actor=actor,
+        reason="screener passed after sign-up",
+    )
+
+
 PROFILE_FIELDS = (
     "legal_first_name", "legal_last_name", "preferred_name", "date_of_birth", "address_line1",
     "address_line2", "city", "us_state", "postal_code", "phone", "preferred_language",
@@ -156,6 +174,29 @@ def profile_update(*, participant: Participant, actor: User, data: dict[str, Any
         data={"fields": changed, "first_time": first_time},
     )
     return locked
+
+
+@transaction.atomic
+def participant_language_set(*, participant: Participant, actor: User, language: str) -> None:
+    """The language switch remembers the choice: e-mails and the next log-in follow it."""
+    updated = (
+        Participant.objects.filter(pk=participant.pk)
+        .exclude(preferred_language=language)
+        .update(preferred_language=language)
+    )
+    if not updated:
+        return
+    participant.preferred_language = language
+    from participants.dashboards.summaries import dashboard_facts_refresh
+
+    dashboard_facts_refresh(participant=participant)
+    audit_record(
+        action="profile.update",
+        actor=actor,
+        participant=participant,
+        target=participant,
+        data={"fields": ["preferred_language"], "first_time": False},
+    )
 
 
 @transaction.atomic

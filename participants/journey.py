@@ -18,6 +18,8 @@ FORWARD: dict[str, str] = {
     S.EHR_AUTHORIZED: S.BASICS_DONE,
     S.BASICS_DONE: S.CORE,
 }
+# Steps a paused participant may still reach, by answering surveys (the pause rule).
+SURVEY_STEPS = {S.BASICS_DONE, S.CORE}
 ORDER = [S.REGISTERED, S.ELIGIBLE, S.CONSENTED, S.EHR_AUTHORIZED, S.BASICS_DONE, S.CORE]
 
 
@@ -90,10 +92,37 @@ def journey_advance_to(
     """
     with transaction.atomic():
         locked = Participant.objects.select_for_update().get(pk=participant.pk)
-        if locked.state in {S.PAUSED, S.WITHDRAWN} or has_reached(locked, to_state):
+        if locked.state == S.WITHDRAWN or has_reached(locked, to_state):
             return False
+        if locked.state == S.PAUSED:
+            return _advance_while_paused(locked, participant, to_state, actor, reason)
         journey_transition(participant=locked, to_state=to_state, actor=actor, reason=reason)
     participant.state = to_state
+    return True
+
+
+def _advance_while_paused(
+    locked: Participant, participant: Participant, to_state: str, actor: User | None, reason: str
+) -> bool:
+    """A paused participant may still answer surveys (docs/enrollment.md, "Pausing").
+
+    They stay paused, with no contact; the step they finished is where they resume.
+    Only the survey steps count, and only the next one, as for an active participant.
+    """
+    if to_state not in SURVEY_STEPS or FORWARD.get(locked.state_before_pause) != to_state:
+        return False
+    from_state = locked.state_before_pause
+    locked.state_before_pause = to_state
+    locked.save(update_fields=["state_before_pause"])
+    audit_record(
+        action="journey.advance_while_paused",
+        actor=actor,
+        participant=locked,
+        target=locked,
+        data={"from": from_state, "to": to_state, "reason": reason},
+    )
+    notify_state_change(participant=locked, from_state=S.PAUSED, to_state=to_state)
+    participant.state_before_pause = to_state
     return True
 
 

@@ -197,3 +197,38 @@ class Withdrawal(models.Model):
 
     def __str__(self) -> str:
         return f"withdrawal tier {self.tier}"
+
+
+class DataExport(models.Model):
+    """A participant's "Download my data" zip: built by a task, kept a few days, owner only.
+
+    `public_id` names it in the URL; the file lives in private storage under `exports/`
+    and is served only to its logged-in owner until `expires_at`.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Could not be made")
+        EXPIRED = "expired", _("Expired")
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="data_exports"
+    )
+    public_id = models.UUIDField(unique=True, editable=False)
+    status = models.CharField(max_length=8, choices=Status, default=Status.PENDING)
+    language = models.CharField(max_length=2, choices=Language)
+    file_name = models.CharField(max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    # What the zip holds, for the page and the README (withdrawal may limit it).
+    contents = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["participant", "created"])]
+
+    def __str__(self) -> str:
+        return f"data export {self.public_id} ({self.status})"

@@ -20,7 +20,7 @@ from portal.outbox import outbox_enqueue
 
 UNSUBSCRIBE_SALT = "participants.unsubscribe"
 # Sent even to a paused or withdrawn participant: they confirm what they asked for.
-TRANSACTIONAL = {"withdrawal_confirmed", "consent_copy", "paused_confirmed"}
+TRANSACTIONAL = {"withdrawal_confirmed", "consent_copy", "paused_confirmed", "data_export_ready"}
 
 
 def unsubscribe_token(participant: Participant) -> str:

@@ -5,10 +5,12 @@ from dataclasses import dataclass
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants.journey import has_reached
 from participants.models import JourneyState, Participant
+from participants.time_zones import time_zone_for_state
 
 S = JourneyState
 
@@ -27,6 +29,11 @@ def participant_required(view):
     @login_required
     def wrapped(request: HttpRequest, *args, **kwargs):
         request.participant = participant_for_user(request.user)
+        # Times in the zone of the participant's state (also for a session that began
+        # before the log-in remembered it); portal.middleware.TimeZoneMiddleware resets it.
+        zone = time_zone_for_state(request.participant.us_state)
+        if zone:
+            timezone.activate(zone)
         return view(request, *args, **kwargs)
 
     wrapped.__name__ = view.__name__
@@ -65,8 +72,14 @@ STATE_STEPS = [
 
 def journey_steps(participant: Participant) -> list[Step]:
     reached = {t.to_state: t.created for t in participant.transitions.all()}
+    withdrawn = participant.state == S.WITHDRAWN
+
+    def done(state: str) -> bool:
+        # A withdrawn participant's finished steps stay finished: read them from history.
+        return state in reached if withdrawn else has_reached(participant, state)
+
     by_state = [
-        Step(code, label, has_reached(participant, state), reached.get(state), _url(name, *args))
+        Step(code, label, done(state), reached.get(state), _url(name, *args))
         for code, label, state, name, args in STATE_STEPS
     ]
     profile = Step(

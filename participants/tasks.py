@@ -42,3 +42,25 @@ def erase_identifying_data(participant_pk: int) -> bool:
         return False
     participant_erase_identifying_data(participant=participant)
     return True
+
+
+@shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
+def build_data_export(export_pk: int) -> bool:
+    """Builds a participant's "Download my data" zip (once; a redelivery finds it done)."""
+    from participants.data_export import data_export_build, data_export_fail
+
+    try:
+        export = data_export_build(export_pk=export_pk)
+    except (ConnectionError, OSError):
+        raise  # retried with backoff
+    except Exception:
+        data_export_fail(export_pk=export_pk)
+        raise
+    return export is not None and export.status == "ready"
+
+
+@shared_task
+def expire_data_exports() -> int:
+    from participants.data_export import data_exports_expire
+
+    return data_exports_expire()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from participants import views
+from participants import my_data, views
 from participants.consent import urls as consent_urls
 from participants.dashboards import participant_urls as access_urls
 from participants.surveys import urls as survey_urls
@@ -14,6 +14,9 @@ urlpatterns = [
     path("me/profile/", views.profile, name="profile"),
     path("me/pause/", views.pause, name="pause"),
     path("me/withdraw/", views.withdraw, name="withdraw"),
+    path("me/data/", my_data.my_data, name="my_data"),
+    path("me/data/answers/<uuid:response_id>/", my_data.my_answers, name="my_answers"),
+    path("me/data/download/<uuid:copy_id>/", my_data.my_data_download, name="my_data_download"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     *consent_urls.urlpatterns,
     *survey_urls.urlpatterns,

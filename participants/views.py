@@ -10,15 +10,17 @@ from participants.account_adapter import SCREENER_SESSION_KEY
 from participants.enrollment import (
     participant_pause,
     participant_resume,
+    participant_screener_pass,
     participant_withdraw,
     profile_update,
     screener_evaluate,
 )
 from participants.forms import ProfileForm, ScreenerForm, WithdrawForm
 from participants.home_panels import home_panels
-from participants.models import JourneyState
+from participants.models import JourneyState, Participant
 from participants.notifications import participant_from_unsubscribe_token
 from participants.selectors import journey_steps, next_step, participant_required
+from participants.time_zones import remember_time_zone
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -27,8 +29,15 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def screener(request: HttpRequest) -> HttpResponse:
+    participant = None
     if request.user.is_authenticated:
-        return redirect("participants:home")
+        # Only a signed-up participant who has not passed it yet (an older account)
+        # still has this step to do; everyone else has nothing to do here.
+        participant = Participant.objects.filter(
+            user=request.user, state=JourneyState.REGISTERED
+        ).first()
+        if participant is None:
+            return redirect("participants:home")
     form = ScreenerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         result = screener_evaluate(
@@ -42,6 +51,9 @@ def screener(request: HttpRequest) -> HttpResponse:
             return render(
                 request, "participants/screener_ineligible.html", {"reasons": result.reasons}
             )
+        if participant is not None:
+            participant_screener_pass(participant=participant, actor=request.user)
+            return redirect("participants:home")
         request.session[SCREENER_SESSION_KEY] = {
             "eligible": True,
             "at": timezone.now().isoformat(),
@@ -56,18 +68,40 @@ def home(request: HttpRequest) -> HttpResponse:
     # Sign-up is over: the screener flag has done its job.
     request.session.pop(SCREENER_SESSION_KEY, None)
     steps = journey_steps(participant)
+    following = next_step(steps) if participant.is_active else None
+    panels = home_panels(request, participant)
     return render(
         request,
         "participants/home.html",
         {
             "participant": participant,
             "steps": steps,
-            "next": next_step(steps) if participant.is_active else None,
+            "next": following,
+            "next_progress": _survey_in_progress(following, panels),
             "paused": participant.state == JourneyState.PAUSED,
             "withdrawn": participant.state == JourneyState.WITHDRAWN,
-            **home_panels(request, participant),
+            # A new participant's page leads with the one next step; the rest waits
+            # until there is something to show (the first survey reached).
+            "newcomer": following is not None and following.code in NEWCOMER_STEPS,
+            **panels,
         },
     )
+
+
+NEWCOMER_STEPS = {"eligible", "profile", "consent"}
+
+
+def _survey_in_progress(step, panels: dict):
+    """The half-answered survey behind the next step, for "Continue (3 of 9)"."""
+    if step is None or step.code not in {"basics", "core"}:
+        return None
+    surveys = (panels.get("survey_panel") or {}).get("surveys", [])
+    for survey in surveys:
+        if survey.status != "in_progress":
+            continue
+        if step.code == "core" or survey.code == "the_basics":
+            return survey
+    return None
 
 
 def _profile_initial(participant) -> dict:
@@ -86,7 +120,10 @@ def profile(request: HttpRequest) -> HttpResponse:
         return redirect("participants:home")
     form = ProfileForm(request.POST or None, initial=_profile_initial(participant))
     if request.method == "POST" and form.is_valid():
-        profile_update(participant=participant, actor=request.user, data=form.cleaned_data)
+        participant = profile_update(
+            participant=participant, actor=request.user, data=form.cleaned_data
+        )
+        remember_time_zone(request, participant)
         messages.success(request, _("Your details are saved."))
         return redirect("participants:home")
     return render(request, "participants/profile.html", {"form": form})

@@ -89,3 +89,25 @@ class RequestBodyLimitMiddleware:
         if request.method in {"POST", "PUT", "PATCH"}:
             request.POST  # noqa: B018 - parsing enforces the limits (400 when exceeded)
         return self.get_response(request)
+
+
+class TimeZoneMiddleware:
+    """Shows times in the participant's zone (participants.time_zones); UTC otherwise."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.utils import timezone
+
+        from participants.time_zones import time_zone_for_request
+
+        zone = time_zone_for_request(request)
+        if zone is not None:
+            timezone.activate(zone)
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -1,8 +1,8 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from portal.health import healthz
+from portal.language import set_language
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -17,6 +17,7 @@ urlpatterns += i18n_patterns(
     path("staff/results/", include("results.staff_urls")),
     path("staff/", include("portal.staff.urls")),
     path("me/results/", include("results.urls")),
+    path("", include("portal.pages")),
     path("", include("participants.urls")),
     prefix_default_language=False,
 )

@@ -7,6 +7,7 @@ from django.utils import translation
 
 from participants.consent.models import ConsentRecord
 from participants.consent.rendering import render_consent_text
+from portal.context_processors import program_info
 
 # Called with (record) just before each PDF is rendered. Empty in production; the
 # fault-injection test installs a sleep here to kill a worker mid-render.
@@ -31,6 +32,7 @@ def consent_pdf_bytes(record: ConsentRecord) -> bytes:
                 "decision_label": record.get_decision_display(),
                 "participant_id": record.participant.participant_id,
                 "language": record.language,
+                "program": program_info(),
             },
         )
     return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")

@@ -6,6 +6,7 @@ import uuid
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -16,7 +17,6 @@ from participants.consent.forms import ComprehensionForm, SignForm, WithdrawCons
 from participants.consent.models import GIVING, ConsentForm, Decision
 from participants.consent.rendering import render_consent_text
 from participants.consent.selectors import (
-    comprehension_passed,
     consents_needing_renewal,
     current_record,
     current_records,
@@ -34,7 +34,7 @@ from participants.consent.services import (
     consent_sign_blocker,
     consent_withdraw,
 )
-from participants.selectors import participant_required
+from participants.selectors import journey_steps, next_step, participant_required
 from portal.staff_security import client_ip
 
 
@@ -44,12 +44,8 @@ def _language() -> str:
 
 @participant_required
 def consent_start(request: HttpRequest) -> HttpResponse:
-    participant = request.participant
-    primary = current_record(participant, "primary")
-    if primary is not None and primary.decision == Decision.AGREE:
-        return redirect("participants:consent_form", "primary")
-    if not comprehension_passed(participant):
-        return redirect("participants:consent_comprehension")
+    # Read first (the consent page), then the questions, then sign: the consent page
+    # itself leads to the questions until they are answered.
     return redirect("participants:consent_form", "primary")
 
 
@@ -66,8 +62,8 @@ def comprehension(request: HttpRequest) -> HttpResponse:
             participant=participant, answers=form.cleaned_data, language=language
         )
         if attempt.passed:
-            messages.success(request, _("All your answers are right. Next, read the consent."))
-            return redirect("participants:consent_form", "primary")
+            messages.success(request, _("All your answers are right. Now you can sign."))
+            return redirect(reverse("participants:consent_form", args=["primary"]) + "#sign")
         results = attempt.results
     items = [
         {"question": q, "field": form[q.code], "result": results.get(q.code)} for q in questions
@@ -97,8 +93,9 @@ def consent_form(request: HttpRequest, code: str) -> HttpResponse:
     version = published_version(code)
     language = _language()
     blocker = consent_sign_blocker(participant, consent)
-    if blocker is not None and blocker.code == "comprehension":
-        return redirect("participants:consent_comprehension")
+    # Before the questions are answered, the page is for reading: it ends with the way
+    # on to the questions instead of the signature.
+    reading = blocker is not None and blocker.code == "comprehension"
 
     status = 200
     if request.method == "POST" and blocker is None:
@@ -106,7 +103,7 @@ def consent_form(request: HttpRequest, code: str) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                record = consent_sign(
+                consent_sign(
                     participant=participant,
                     form_code=code,
                     version_id=data["version_id"],
@@ -129,8 +126,8 @@ def consent_form(request: HttpRequest, code: str) -> HttpResponse:
                 field = "typed_name" if exc.code in {"name_mismatch", "no_name"} else None
                 form.add_error(field, exc.message)
             else:
-                messages.success(request, _signed_message(record.decision))
-                return redirect("participants:consent_documents")
+                # The page it leads to says what was saved and what comes next.
+                return redirect("participants:consent_signed", code)
         # Whatever was posted, the page shown now is this version in this language.
         form.data = form.data.copy()
         form.data.update(_shown(version, language))
@@ -157,7 +154,9 @@ def consent_form(request: HttpRequest, code: str) -> HttpResponse:
             "title": rendered.title or consent.title(language),
             "body": rendered.body,
             "form": form,
-            "blocker": blocker,
+            "blocker": None if reading else blocker,
+            "reading": reading,
+            "step": _primary_step(code, reading),
             "current": current,
             "renewing": renewing,
             "change_summary": version.change_summary(language) if renewing else "",
@@ -167,6 +166,34 @@ def consent_form(request: HttpRequest, code: str) -> HttpResponse:
             and current.decision in GIVING,
         },
         status=status,
+    )
+
+
+def _primary_step(code: str, reading: bool) -> int | None:
+    """Where the primary consent's three steps (read, check, sign) stand; None for others."""
+    if code != "primary":
+        return None
+    return 1 if reading else 3
+
+
+@participant_required
+def consent_signed(request: HttpRequest, code: str) -> HttpResponse:
+    """After a signature: where the copy is, and the way on to the next step."""
+    participant = request.participant
+    consent = get_object_or_404(ConsentForm, code=code)
+    record = current_record(participant, code)
+    if record is None:
+        return redirect("participants:consent_form", code)
+    steps = journey_steps(participant)
+    return render(
+        request,
+        "participants/consent/signed.html",
+        {
+            "title": consent.title(_language()),
+            "record": record,
+            "message": _signed_message(record.decision),
+            "next": next_step(steps) if participant.is_active else None,
+        },
     )
 
 

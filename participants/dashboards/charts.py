@@ -42,19 +42,26 @@ def _fmt(value: int | None) -> str:
     return SUPPRESSED_TEXT if value is None else f"{value:,}"
 
 
+FUNNEL_ROW = 44  # px between bars in the funnel's own units (see the template's viewBox)
+
+
 def funnel_bars(cells: list[Cell], width: int = 520) -> list[Bar]:
+    """Bars sized for a desktop-wide chart; each says its count and its step-on-step share."""
     top = max((c.value or 0 for c in cells), default=0) or 1
     bars = []
     for i, cell in enumerate(cells):
         w = 10 if cell.value is None else max(2, width * (cell.value / top))
+        text = _fmt(cell.value)
+        if cell.percent is not None:
+            text += f"  ({cell.percent}% of the step before)"
         bars.append(
             Bar(
                 x=0,
-                y=i * 34,
+                y=i * FUNNEL_ROW,
                 width=round(w, 1),
-                height=24,
+                height=32,
                 label=cell.label,
-                text=_fmt(cell.value),
+                text=text,
                 hidden=cell.value is None,
             )
         )

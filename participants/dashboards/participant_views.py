@@ -3,6 +3,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from participants.dashboards.access_wording import access_wording
 from participants.selectors import participant_required
 from portal.models import AccessEvent, Site
 from portal.staff.roles import COUNSELLOR, DATA_MANAGER, ROLE_LABELS, SUPPORT
@@ -21,6 +22,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
     )
     sites = dict(Site.objects.values_list("code", "name"))
     rows = []
+    own_user = request.participant.user_id
     for event in events:
         if event.format >= 2:
             # Who they were when they looked (frozen in the hashed row), not who they are
@@ -32,13 +34,17 @@ def access_log(request: HttpRequest) -> HttpResponse:
             held = [g.name for g in event.staff.groups.all()]
             site = profile.site.name if profile and profile.site else ""
         roles = [r for r in READER_ROLES if r in held] or [r for r in held if r in ROLE_LABELS]
+        wording = access_wording(
+            what=event.what,
+            reason=event.reason,
+            role=roles[0] if roles else "",
+            by_participant=event.staff_id == own_user,
+        )
         rows.append(
             {
                 "when": event.created,
-                "role": roles[0] if roles else "",
+                "sentence": wording.sentence,
                 "site": site,
-                "what": event.what,
-                "reason": event.reason.split(":", 1)[0],
             }
         )
     return render(request, "participants/access_log.html", {"rows": rows})

@@ -2,9 +2,10 @@
 
 Identifying fields stay empty; ids are unique; distributions are realistic
 (about half under-represented race/ethnicity, a quarter Spanish speakers, a
-fifth aged 65 or over). Written with COPY on PostgreSQL.
+fifth aged 65 or over). Written with COPY on PostgreSQL, batched INSERTs on SQLite.
 """
 
+import contextlib
 import datetime as dt
 import json
 import random
@@ -52,6 +53,12 @@ WEEKS = 104
 
 def _ids(table: str, n: int) -> list[int]:
     with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            # SQLite (`make run`): the next ids after the highest; an explicit id moves
+            # SQLite's own counter past it. The seed's transaction holds the write lock.
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608  # nosec B608
+            start = cursor.fetchone()[0] + 1
+            return list(range(start, start + n))
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
             [table, n],
@@ -78,6 +85,12 @@ def _unique_codes(n: int, rng: random.Random) -> tuple[list[str], list[str]]:
     return pids, rids
 
 
+def synthetic_participants_count() -> int:
+    return User.objects.filter(
+        email__startswith="seed-", email__endswith="@example.invalid"
+    ).count()
+
+
 def seed_sites() -> list[Site]:
     sites = []
     for code, name, state in SEED_SITES:
@@ -88,9 +101,10 @@ def seed_sites() -> list[Site]:
 
 @transaction.atomic
 def participants_seed(*, n: int, seed: int = 2026) -> int:
-    """Adds `n` synthetic participants with their journey history. PostgreSQL only."""
-    if connection.vendor != "postgresql":
-        raise RuntimeError("Bulk seeding uses COPY: run it on PostgreSQL.")
+    """Adds `n` synthetic participants with their journey history.
+
+    COPY on PostgreSQL; batched INSERTs on SQLite (`make run`: a few thousand in seconds).
+    """
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
     sites = seed_sites()
     now = timezone.now()
@@ -136,12 +150,17 @@ def participants_seed(*, n: int, seed: int = 2026) -> int:
             created, False,
         ))  # fmt: skip
     users = (
-        (uid, "!", False, False, True, r[7], f"seed-{run}-{k}@example.invalid")
-        for k, (uid, r) in enumerate(zip(user_ids, rows, strict=True))
+        (uid, "!", False, False, True, r[7], f"seed-{run}-{uid}@example.invalid")
+        for uid, r in zip(user_ids, rows, strict=True)
     )
     copy_rows(User, ["id", "password", "is_superuser", "is_staff", "is_active", "date_joined",
                      "email"], users)  # fmt: skip
-    with pgtrigger.ignore("participants.Participant:insert_insert"):
+    history_off = (
+        pgtrigger.ignore("participants.Participant:insert_insert")
+        if connection.vendor == "postgresql"
+        else contextlib.nullcontext()
+    )
+    with history_off:
         copy_rows(
             Participant,
             ["id", "user_id", "participant_id", "research_id", "site_id", "state",
@@ -168,6 +187,8 @@ def _fast_load() -> None:
     Only for synthetic rows generated consistently here; needs a superuser, which
     the local and benchmark databases have. Elsewhere the load is just slower.
     """
+    if connection.vendor != "postgresql":
+        return
     with connection.cursor() as cursor:
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         row = cursor.fetchone()

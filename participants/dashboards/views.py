@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from participants.dashboards.charts import funnel_bars, state_tiles, week_bars
+from participants.dashboards.charts import FUNNEL_ROW, funnel_bars, state_tiles, week_bars
 from participants.dashboards.disclosure import SUPPRESSED_TEXT, csv_safe, suppress_matrix
 from participants.dashboards.figures import (
     STAGE_LABELS,
@@ -106,7 +106,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "form": form,
             "fig": figures,
             "funnel_bars": funnel_bars(figures.funnel),
-            "funnel_height": 34 * len(figures.funnel) + 4,
+            "funnel_height": FUNNEL_ROW * len(figures.funnel) + 4,
             "week_chart": week_bars(figures.weeks),
             "tiles": state_tiles(figures.by_state),
             "stage_labels": [STAGE_LABELS[s] for s in ORDER],

@@ -64,6 +64,8 @@ class ItemView:
     date_parts: list[DatePartView] = field(default_factory=list)
     # Staff previews draw every item; this marks those that branching may hide.
     conditional: bool = False
+    # Filled in from the participant's profile (surveys.services.PROFILE_PREFILL).
+    prefilled: bool = False
 
     @property
     def help_id(self) -> str:

@@ -41,12 +41,13 @@ def published_versions(codes: tuple[str, ...] = CORE_SURVEY_CODES) -> dict[str, 
 def survey_unavailable_reason(participant: Participant, survey_code: str) -> str | None:
     """None when the participant may answer the survey now, else a reason code.
 
-    `not_offered` (not a participant survey), `inactive` (paused or withdrawn: answering
-    would move a journey that is on hold), `not_yet` (an earlier step is not done).
+    `not_offered` (not a participant survey), `inactive` (withdrawn), `not_yet` (an
+    earlier step is not done). A paused participant may still choose to answer: pausing
+    stops contact, not participation (the pause page says exactly this).
     """
     if survey_code not in OPENS_AT:
         return "not_offered"
-    if participant.state in {S.PAUSED, S.WITHDRAWN}:
+    if participant.state == S.WITHDRAWN:
         return "inactive"
     if not has_reached(participant, OPENS_AT[survey_code]):
         return "not_yet"

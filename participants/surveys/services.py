@@ -23,6 +23,7 @@ from participants.surveys.branching import (
     visible_items,
 )
 from participants.surveys.definition import (
+    CHOICE_TYPES,
     CORE_SURVEY_CODES,
     Item,
     SurveyDefinition,
@@ -209,6 +210,27 @@ def core_surveys_load(*, actor: User | None = None) -> list[StoreOutcome]:
 def _first_step(definition: SurveyDefinition, answers: Mapping[str, Any]) -> str:
     page = next_page(definition, answers)
     return page.code if page is not None else REVIEW_STEP
+
+
+# Questions the profile already answered: until the participant saves the page, it shows
+# the profile's answer, says where it came from, and can be changed (surveys.views).
+PROFILE_PREFILL = {"birth_year": "birth_year", "sex_at_birth": "sex_at_birth"}
+
+
+def profile_prefill(participant: Participant, definition: SurveyDefinition) -> dict[str, Any]:
+    """Answers taken from the profile for the items of `definition` that ask for them."""
+    codes = {item.code: item for item in definition.items}
+    answers: dict[str, Any] = {}
+    for item_code, field_name in PROFILE_PREFILL.items():
+        item = codes.get(item_code)
+        value = getattr(participant, field_name, None)
+        if item is None or value in (None, ""):
+            continue
+        choices = {option.code for option in item.options}
+        if item.type in CHOICE_TYPES and value not in choices:
+            continue
+        answers[item_code] = value
+    return answers
 
 
 def response_start_or_resume(

@@ -32,6 +32,7 @@ from participants.surveys.services import (
     ResponseIncomplete,
     SurveyError,
     SurveyNotAvailable,
+    profile_prefill,
     response_complete,
     response_save_page,
     response_start_or_resume,
@@ -127,6 +128,7 @@ def _page_context(
     page = definition.page(page_code)
     position = page_position(definition, response.answers, page_code)
     items = extra.pop("items")
+    extra.pop("participant", None)
     return {
         "response": response,
         "survey_title": definition.text(definition.title, language),
@@ -201,7 +203,9 @@ def survey_page(request: HttpRequest, response_id: UUID, page_code: str) -> Http
         return render(
             request,
             "participants/surveys/page.html",
-            _page_context(response, definition, page_code, language, items=items),
+            _page_context(
+                response, definition, page_code, language, items=items, participant=participant
+            ),
         )
 
     response = response_for_owner(participant, response_id)
@@ -216,11 +220,21 @@ def survey_page(request: HttpRequest, response_id: UUID, page_code: str) -> Http
         raise Http404 from exc
     if not page_reachable(response, definition, page_code):
         return redirect(_resume_url(response))
-    items = page_items(definition, page_code, response.answers, language)
+    # A question the profile already answered shows that answer until the page is saved.
+    prefill = {
+        code: value
+        for code, value in profile_prefill(participant, definition).items()
+        if code not in response.answers
+    }
+    items = page_items(definition, page_code, {**prefill, **response.answers}, language)
+    for item in items:
+        item.prefilled = item.code in prefill
     return render(
         request,
         "participants/surveys/page.html",
-        _page_context(response, definition, page_code, language, items=items),
+        _page_context(
+            response, definition, page_code, language, items=items, participant=participant
+        ),
     )
 
 

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.middleware.UserSessionsActivityMiddleware",
+    "portal.middleware.TimeZoneMiddleware",
     "portal.staff_security.StaffSecurityMiddleware",
     "portal.middleware.NoStoreForAuthenticatedMiddleware",
 ]
@@ -86,6 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.site",
             ],
         },
     },
@@ -156,12 +158,17 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_USER_DISPLAY = "participants.account_adapter.user_display"
 ACCOUNT_UNIQUE_EMAIL = True
+# One address per account: a new one replaces the old once it is verified.
+ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+# The code pages offer "Send me a new code" (allauth rate-limits it).
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_RATE_LIMITS = {
@@ -263,6 +270,24 @@ SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS", default=["portal-identifying-field
 
 # --- program ------------------------------------------------------------------
 PORTAL_NAME = "Cohort Portal"
+# Who runs the study, shown on the "About the study" page, in the footer and on the
+# consent PDF (docs/trust-pages.md). Every value may be set from the environment.
+PROGRAM = {
+    "name": env.str("PROGRAM_NAME", default=PORTAL_NAME),
+    "operator": env.str("PROGRAM_OPERATOR", default="Cohort Program Coordinating Center"),
+    "sponsor": env.str("PROGRAM_SPONSOR", default="National Institutes of Health (NIH)"),
+    "ethics_board": env.str("PROGRAM_ETHICS_BOARD", default="Cohort Program Central IRB"),
+    "ethics_approval": env.str("PROGRAM_ETHICS_APPROVAL", default="IRB-2026-0142"),
+    "contact_email": env.str("PROGRAM_CONTACT_EMAIL", default="help@example.org"),
+    # Shown as written; the tel: link uses the digits (and a leading +) only.
+    "contact_phone": env.str("PROGRAM_CONTACT_PHONE", default="1-800-555-0199"),
+    "postal_address": env.str(
+        "PROGRAM_POSTAL_ADDRESS", default="Cohort Program, 1 Research Way, Bethesda, MD 20892"
+    ),
+    # Paths under static/ (or absolute URLs): swap in the program's own artwork.
+    "logo": env.str("PROGRAM_LOGO", default="img/logo.svg"),
+    "favicon": env.str("PROGRAM_FAVICON", default="img/favicon.svg"),
+}
 # Reminder e-mails for an unfinished step: at most one per this many days.
 REMINDER_INTERVAL_DAYS = 7
 
@@ -313,6 +338,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 7 * 24 * 60 * 60,
     },
     "access-log-anchor": {"task": "portal.tasks.access_log_anchor", "schedule": 24 * 60 * 60},
+    "expire-data-exports": {
+        "task": "participants.tasks.expire_data_exports",
+        "schedule": 60 * 60,
+    },
 }
 # Participants' session activity (IP, user agent, last seen) is refreshed at most once
 # a minute unless the client changes; staff sessions on every request (portal.middleware).

@@ -1,4 +1,4 @@
-"""`make run`: SQLite, eager Celery, e-mail printed to the console. Never for real data."""
+"""`make run`: SQLite, eager Celery, e-mails written as files in var/mail/. Never real data."""
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR, LOGGING, STAFF_ALLOW_PRIVATE_NETWORKS_LOCAL

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from participants.models import User
 from portal.models import StaffProfile
 from portal.staff.roles import roles_setup
-from tests.e2e.browser import assert_accessible
+from tests.e2e.browser import assert_accessible, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-staff-password-2026"
@@ -45,3 +45,14 @@ def test_recruitment_user_logs_in_with_totp_and_reads_the_dashboard(
     assert page.locator("svg[role=img]").count() >= 3
     assert page.get_by_text("Definition:").count() >= 3
     assert_accessible(page)
+    # The header has no participant link that would 404 for staff (issue 13, item 2).
+    assert page.locator("header").get_by_role("link", name="My journey").count() == 0
+    for link in page.locator("header a").all():
+        href = link.get_attribute("href")
+        if href and href.startswith("/"):
+            assert page.request.get(live_server.url + href).status < 400, href
+    # Laid out for a desktop, with a funnel whose labels can be read (item 11).
+    assert page.locator("main").bounding_box()["width"] > 1000
+    label = page.locator("svg.chart-funnel text").first
+    assert label.bounding_box()["height"] >= 14  # rendered text height in CSS px
+    screenshot(page, "staff-dashboard-1280")

@@ -38,7 +38,7 @@ T = {
         "page": "Page {} of {}",
         "email": "Email",
         "password": "Password",
-        "login": "Sign In",
+        "login": "Log in",
         "logout": "Log out",
     },
     "es": {
@@ -75,7 +75,7 @@ def ready_participant(db):
     from participants.surveys.services import core_surveys_load
 
     core_surveys_load()
-    participant = ParticipantFactory(user__email="ana@example.org")
+    participant = ParticipantFactory(user__email="ana@example.org", sex_at_birth="FEMALE")
     previous = participant.state
     for state in (JourneyState.CONSENTED, JourneyState.EHR_AUTHORIZED):
         JourneyTransition.objects.create(
@@ -116,6 +116,9 @@ def _flow(page, base: str, lang: str, participant: Participant, shots: str) -> N
     assert page.get_by_text(t["page"].format(1, 7)).is_visible()
     assert_accessible(page)  # a page of questions
     screenshot(page, f"{shots}-page1")
+    # The profile already holds the birth year: filled in, and the page says so.
+    assert _group(page, t["year"]).get_by_role("textbox").input_value() == "1956"
+    assert page.locator(".prefilled-note").first.is_visible()
     _group(page, t["year"]).get_by_role("textbox").fill("1956")
     _group(page, t["born"]).get_by_label(t["abroad"]).check()
     _continue(page, t)
@@ -253,11 +256,10 @@ def test_the_basics_with_the_keyboard_only(live_server, page, ready_participant)
     page.keyboard.press("Space")
     submit()
     page.wait_for_url(re.compile(r".*/page/sex_gender/(#.*)?$"))
-    submit()  # required question left open: the page says so, and stays
-    page.locator(".error-summary").wait_for()
-    _tab_to(page, "q-sex_at_birth-0")
-    page.keyboard.press("Space")
-    submit()
+    # Sex at birth comes from the profile: the page says so, and Tab then Space keeps it.
+    assert page.locator(".prefilled-note").count() == 1
+    assert page.locator("#q-sex_at_birth-0").is_checked()
+    submit()  # nothing is forced: the gender question may stay open
     for step in ("household", "education_work"):
         page.wait_for_url(re.compile(rf".*/page/{step}/(#.*)?$"))
         submit()

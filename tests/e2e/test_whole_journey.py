@@ -275,6 +275,10 @@ def _join_and_consent(drive: Driver, visit: Visit, base: str, lang: str, email: 
 
     from participants.consent.comprehension import comprehension_questions
 
+    # Read first, then the questions, then sign.
+    page.wait_for_url(re.compile(r".*/me/consent/primary/$"))
+    visit(page, "consent-read", phone=phone)
+    drive.press("main a[href$='/me/consent/questions/']")
     page.wait_for_url(re.compile(r".*/me/consent/questions/$"))
     for question in comprehension_questions(lang):
         index = [o.code for o in question.options].index(question.correct)
@@ -291,13 +295,17 @@ def _join_and_consent(drive: Driver, visit: Visit, base: str, lang: str, email: 
             page.goto(f"{base}{prefix}/me/")
             visit(page, "me-ehr-authorized", phone=phone)
             drive.press("main a[href$='/me/consent/gror/']")
-        page.wait_for_url(re.compile(rf".*/me/consent/{code}/$"))
+        page.wait_for_url(re.compile(rf".*/me/consent/{code}/(#sign)?$"))
         if title:
             assert page.locator("h1").inner_text() == title
         drive.choose("#id_decision_0")  # primary/ehr: "I agree"; gror: "Yes"
         drive.fill("#id_typed_name", "maria jose perez")  # accents and case do not matter
         visit(page, f"consent-{code}", phone=phone)
         drive.press("main form button[type=submit]")
+        # After each consent: what was saved, the way on, and the documents.
+        page.wait_for_url(re.compile(rf".*/me/consent/{code}/signed/$"))
+        visit(page, "consent-signed", phone=phone)
+        drive.press("main a[href$='/me/documents/']")
         page.wait_for_url(re.compile(r".*/me/documents/$"))
         assert page.locator("h1").inner_text() == t["documents"]
         visit(page, f"documents-after-{code}", phone=phone, same_as="documents")

@@ -235,7 +235,7 @@ def test_support_lookup_detail_never_reaches_the_participant_raw(
     assert AccessEvent.objects.get().reason == f"other: {ALL_XSS}"[:300]
     page = participant_client.get("/me/access/").content.decode()
     assert_inert(page)
-    assert "Other work on your record" in page
+    assert "for other work on your record" in page
 
 
 def test_staff_filters_and_look_up_links_echo_input_escaped(supporter, recruiter):

@@ -32,7 +32,7 @@ from participants.consent.models import (
     ConsentRecord,
     ConsentVersion,
 )
-from participants.models import Participant
+from participants.models import DataExport, Participant
 from participants.notifications import unsubscribe_token
 from participants.surveys.models import SurveyResponse
 from portal.models import AccessEvent, TravelException
@@ -149,7 +149,17 @@ def world(participant, outsider, kb, kgp_result, surveys, consents, make_staff) 
         own_travel=TravelException.objects.create(user=everyone, **travel),
         colleague_travel=TravelException.objects.create(user=colleague, **travel),
         queued_elsewhere=queued,
-        extra=extra,
+        extra={
+            **extra,
+            "outsider_export": DataExport.objects.create(
+                participant=outsider,
+                public_id=uuid.uuid4(),
+                language="en",
+                status=DataExport.Status.READY,
+                file_name="exports/not-a-real-file.zip",
+                expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=7),
+            ),
+        },
     )
 
 
@@ -257,8 +267,15 @@ ROUTES: dict[str, Fill] = {
     "me/surveys/responses/<uuid:response_id>/review/": RESPONSE,
     "me/surveys/responses/<uuid:response_id>/done/": RESPONSE,
     "me/surveys/<slug:code>/": SURVEY_CODE,
+    "me/data/answers/<uuid:response_id>/": RESPONSE,
+    "me/data/download/<uuid:copy_id>/": Fill(
+        "owned",
+        foreign=lambda w: [{"copy_id": w.extra["outsider_export"].public_id}],
+        made_up=({"copy_id": uuid.UUID(int=0)}, {"copy_id": uuid.uuid4()}),
+    ),
     "me/consent/<slug:code>/": CONSENT_CODE,
     "me/consent/<slug:code>/withdraw/": CONSENT_CODE,
+    "me/consent/<slug:code>/signed/": CONSENT_CODE,
     "unsubscribe/<str:token>/": Fill(
         "token",
         foreign=lambda w: [{"token": unsubscribe_token(w.outsider.person)}],

@@ -108,7 +108,7 @@ def test_nobody_can_lock_a_participant_out_by_typing_their_address(behind_proxy,
     mine = _via("203.0.113.20")
     refused = _login(mine, member.email, PASSWORD)
     assert _locked(refused)
-    assert "sign-in code" in refused.content.decode()
+    assert "log-in code" in refused.content.decode()
     # The fallback: a code by e-mail, not subject to the failed-password limit.
     mail.outbox.clear()
     response = mine.post(reverse("account_request_login_code"), {"email": member.email})

@@ -59,7 +59,7 @@ def test_withdrawn_is_final():
             journey_transition(participant=p, to_state=target, actor=None, reason="again")
 
 
-def test_pause_remembers_where_to_resume_and_blocks_progress():
+def test_pause_remembers_where_to_resume_and_blocks_consent_steps():
     from participants.enrollment import participant_pause, participant_resume
 
     p = ParticipantFactory(state=S.CONSENTED)
@@ -100,3 +100,17 @@ def test_the_database_refuses_to_rewrite_history(participant, statement):
     ):
         cursor.execute(statement)
     assert participant.transitions.filter(reason="rewritten").count() == 0
+
+
+def test_a_paused_participant_advances_only_by_the_next_survey_step():
+    from participants.enrollment import participant_pause
+
+    p = ParticipantFactory(state=S.EHR_AUTHORIZED)
+    participant_pause(participant=p, actor=p.user)
+    # skipping a step is refused, as for an active participant
+    assert journey_advance_to(participant=p, to_state=S.CORE, actor=None, reason="x") is False
+    assert journey_advance_to(participant=p, to_state=S.BASICS_DONE, actor=None, reason="x")
+    p.refresh_from_db()
+    assert (p.state, p.state_before_pause) == (S.PAUSED, S.BASICS_DONE)
+    # no transition row: the state itself did not change
+    assert list(p.transitions.values_list("to_state", flat=True))[-1] == S.PAUSED

@@ -2,6 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from participants.dashboards.seeding import synthetic_participants_count
 from participants.demo import seed_demo
 
 
@@ -13,14 +14,18 @@ class Command(BaseCommand):
             "--participants",
             type=int,
             default=0,
-            help="Also bulk-create this many synthetic participants (PostgreSQL only).",
+            help=(
+                "Also make sure this many synthetic participants exist, so the staff "
+                "dashboards show real figures (only the missing ones are added)."
+            ),
         )
 
     def handle(self, *args, **options):
         with transaction.atomic():
             logins = seed_demo()
-        if options["participants"]:
-            call_command("seed_participants", participants=options["participants"])
+        missing = options["participants"] - synthetic_participants_count()
+        if missing > 0:
+            call_command("seed_participants", participants=missing, stdout=self.stdout)
         self.stdout.write("Demo log-ins (e-mail, password, who):")
         for email, password, what in logins:
             self.stdout.write(f"  {email:<28} {password:<26} {what}")

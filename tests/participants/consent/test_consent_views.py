@@ -47,10 +47,16 @@ def test_load_default_consents_is_idempotent(db):
     assert ConsentVersion.objects.filter(status="published").count() == 3
 
 
-def test_consent_start_sends_to_the_questions_first(participant_client, consents):
+def test_consent_is_read_first_then_the_questions_then_signed(participant_client, consents):
     response = participant_client.get("/me/consent/")
-    assert response.url == "/me/consent/questions/"
-    assert participant_client.get("/me/consent/primary/").url == "/me/consent/questions/"
+    assert response.url == "/me/consent/primary/"
+    reading = participant_client.get("/me/consent/primary/")
+    html = reading.content.decode()
+    assert reading.status_code == 200
+    assert 'class="consent-text"' in html
+    assert 'href="/me/consent/questions/"' in html  # the way on is the questions
+    assert 'name="typed_name"' not in html  # no signature before the questions
+    assert 'aria-current="step"' in html and "Read" in html
 
 
 def test_a_wrong_answer_shows_the_explanation_and_allows_a_retry(
@@ -69,7 +75,8 @@ def test_a_wrong_answer_shows_the_explanation_and_allows_a_retry(
     response = participant_client.post(
         "/me/consent/questions/", {q.code: q.correct for q in questions}
     )
-    assert response.url == "/me/consent/primary/"
+    assert response.url == "/me/consent/primary/#sign"
+    assert 'name="typed_name"' in participant_client.get("/me/consent/primary/").content.decode()
     attempts = list(ComprehensionAttempt.objects.filter(participant=participant).order_by("id"))
     assert [a.passed for a in attempts] == [False, True]
     assert attempts[0].results[wrong.code] is False
@@ -84,7 +91,12 @@ def test_sign_primary_through_the_page(participant_client, participant, consents
     pass_comprehension(participant)
     response, _ = _sign_post(participant_client, "/me/consent/primary/")
     assert response.status_code == 302
-    assert response.url == "/me/documents/"
+    assert response.url == "/me/consent/primary/signed/"
+    # after each consent: the way on to the next step (share health records)
+    signed = participant_client.get(response.url).content.decode()
+    assert "Continue to the next step" in signed
+    assert 'href="/me/consent/ehr/"' in signed
+    assert 'href="/me/documents/"' in signed
     record = ConsentRecord.objects.get(participant=participant)
     assert record.language == "en"
     assert record.text_sha256 == consents["primary"].sha256_en
@@ -135,8 +147,16 @@ def test_wrong_name_is_shown_next_to_the_field(participant_client, participant, 
     pass_comprehension(participant)
     response, _ = _sign_post(participant_client, "/me/consent/primary/", typed_name="Ana Lopez")
     assert response.status_code == 200
-    assert "does not match the legal name" in response.content.decode()
-    assert 'aria-invalid="true"' in response.content.decode()
+    html = response.content.decode()
+    assert "does not match the legal name" in html
+    assert 'aria-invalid="true"' in html
+    # the summary at the top links to the field; the message also sits at the field
+    summary = html.index("data-error-summary")
+    assert summary < html.index('class="consent-text"')
+    assert 'href="#id_typed_name"' in html
+    assert html.index('id="id_typed_name_error"') > html.index('id="sign"')
+    missing, _ = _sign_post(participant_client, "/me/consent/primary/", decision="")
+    assert 'href="#id_decision_0"' in missing.content.decode()
     assert not ConsentRecord.objects.exists()
 
 
@@ -298,3 +318,20 @@ def test_participant_form_for_an_unknown_code_is_404(participant_client, consent
         participant_client.get(f"/me/documents/{uuid.uuid4().int % 1000}/download/").status_code
         == 404
     )
+
+
+def test_the_consent_pdf_names_the_ethics_approval(participant, consents, settings):
+    import io
+
+    from pypdf import PdfReader
+
+    from participants.consent.consent_pdf import consent_pdf_bytes
+
+    settings.PROGRAM = {**settings.PROGRAM, "ethics_approval": "IRB-TEST-9931"}
+    pass_comprehension(participant)
+    record = sign(participant, consents["primary"])
+    text = "\n".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(consent_pdf_bytes(record))).pages
+    )
+    assert "IRB-TEST-9931" in text
+    assert settings.PROGRAM["ethics_board"] in text

@@ -45,3 +45,16 @@ def walk(participant, response, pages=BASICS_PAGES) -> None:
         outcome = save(participant, response, step, pages.get(step, {}))
         assert outcome.saved and not outcome.errors, outcome.errors
         step = outcome.step
+
+
+def with_required(definition, *codes: str):
+    """`definition` with `codes` marked required: the core modules force nothing (the cohort
+    convention), but the engine still honours `required` for programs that use it."""
+    from participants.surveys.definition import load_definition
+
+    document = definition.to_dict()
+    for page in document["pages"]:
+        for item in page["items"]:
+            if item["code"] in codes:
+                item["required"] = True
+    return load_definition(document)

@@ -17,6 +17,7 @@ from participants.surveys.branching import (
     visible_pages,
 )
 from participants.surveys.definition import SurveyDefinition, load_core_definitions, load_definition
+from tests.participants.surveys.helpers import with_required
 
 CORE = load_core_definitions()
 CODES = ["a", "b", "c", "d"]
@@ -328,7 +329,9 @@ def test_navigation_skips_hidden_pages() -> None:
 
 
 def test_missing_required_lists_visible_required_items_only() -> None:
-    lifestyle = CORE["lifestyle"]
+    lifestyle = with_required(
+        CORE["lifestyle"], "tobacco_ever", "tobacco_products", "alcohol_frequency"
+    )
     missing = [item.code for item in missing_required(lifestyle, {"tobacco_ever": "N"})]
     assert missing == ["alcohol_frequency"]
     missing = [item.code for item in missing_required(lifestyle, {"tobacco_ever": "Y"})]

@@ -21,6 +21,7 @@ from participants.surveys.fhir import (
     write_ndjson,
 )
 from participants.surveys.redcap import import_redcap_file
+from tests.participants.surveys.helpers import with_required
 
 CORE = load_core_definitions()
 AUTHORED = datetime(2025, 6, 15, 14, 30, tzinfo=UTC)
@@ -92,7 +93,9 @@ def test_enable_when_for_a_multiple_choice_page_condition() -> None:
 
 
 def test_item_details_are_carried_over() -> None:
-    resource = questionnaire_from_definition(CORE["the_basics"], "en")
+    resource = questionnaire_from_definition(
+        with_required(CORE["the_basics"], "race_ethnicity"), "en"
+    )
     items = {item["linkId"]: item for item in _walk(resource["item"])}
     race = items["race_ethnicity"]
     assert race["type"] == "choice"
@@ -172,7 +175,7 @@ def test_response_holds_only_visible_answers_as_codings_and_values() -> None:
     assert items["active_days"]["answer"] == [{"valueInteger": 3}]
     assert items["sitting_hours"]["answer"] == [{"valueDecimal": 7.5}]
     assert items["active_minutes"]["answer"][0]["valueCoding"]["code"] == "DK"
-    assert resource["questionnaire"].endswith("/lifestyle|1.0")
+    assert resource["questionnaire"].endswith(f"/lifestyle|{lifestyle.version}")
     assert resource["authored"] == "2025-06-15T14:30:00+00:00"
 
 

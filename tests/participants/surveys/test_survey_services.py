@@ -9,7 +9,6 @@ from participants.models import JourneyState, JourneyTransition
 from participants.surveys.models import REVIEW_STEP, ResponseStatus, SurveyResponse
 from participants.surveys.services import (
     PageNotReached,
-    ResponseIncomplete,
     SurveyError,
     SurveyNotAvailable,
     response_complete,
@@ -138,17 +137,27 @@ def test_out_of_range_number_and_spanish_messages(ready):
     )
 
 
-def test_missing_required_saves_but_stays_on_the_page(ready):
+def test_nothing_is_forced_a_skipped_question_moves_on(ready):
+    """The cohort convention: every question offers "Prefer not to answer", none is forced."""
     response = start(ready)
     outcome = save(ready, response, "about_you", {"main_language": ["EN"]})
-    assert outcome.saved and outcome.step is None
-    assert {"birth_year", "birth_place"} <= set(outcome.errors)
+    assert outcome.saved and not outcome.errors
+    assert outcome.step == "race_ethnicity"
     response.refresh_from_db()
     assert response.answers == {"main_language": "EN"}
-    assert response.furthest_page == "about_you"
-    # "Save and finish later" with a required question open is allowed.
-    later = save(ready, response, "about_you", {"main_language": ["EN"]}, action="later")
-    assert later.step == "about_you"
+    later = save(ready, response, "race_ethnicity", {}, action="later")
+    assert later.step == "race_ethnicity"
+
+
+def test_every_core_question_offers_prefer_not_to_answer_and_none_is_required(surveys):
+    from participants.surveys.definition import load_core_definitions
+
+    for code, definition in load_core_definitions().items():
+        for item in definition.items:
+            if not item.takes_input:
+                continue
+            assert not item.required, (code, item.code)
+            assert "PNA" in {o.code for o in item.options}, (code, item.code)
 
 
 def test_a_page_not_yet_reached_is_refused(ready):
@@ -185,7 +194,7 @@ def test_complete_moves_the_journey_once_even_when_submitted_twice(ready):
         save(ready, first, "housing", {})
 
 
-def test_complete_before_the_review_and_with_required_missing_is_refused(ready):
+def test_complete_before_the_review_is_refused_and_skipped_questions_are_fine(ready):
     response = start(ready)
     with pytest.raises(PageNotReached):
         response_complete(participant=ready, response_id=response.public_id, actor=ready.user)
@@ -194,9 +203,16 @@ def test_complete_before_the_review_and_with_required_missing_is_refused(ready):
     answers = dict(response.answers)
     del answers["sex_at_birth"]
     SurveyResponse.objects.filter(pk=response.pk).update(answers=answers)
-    with pytest.raises(ResponseIncomplete) as exc:
-        response_complete(participant=ready, response_id=response.public_id, actor=ready.user)
-    assert [item.code for item in exc.value.missing] == ["sex_at_birth"]
+    # a skipped question does not block completion, and the completion counts it
+    completed = response_complete(
+        participant=ready, response_id=response.public_id, actor=ready.user
+    )
+    assert completed.status == ResponseStatus.COMPLETED
+    assert "sex_at_birth" not in completed.answers
+    from participants.surveys.selectors import completion_counts
+
+    counts = {row["code"]: row for row in completion_counts()}
+    assert counts["the_basics"]["completed"] == "<20"  # one, suppressed as a small cell
 
 
 def test_all_four_core_surveys_move_the_journey_to_core(ready):
@@ -225,11 +241,28 @@ def test_all_four_core_surveys_move_the_journey_to_core(ready):
     assert ready.state == JourneyState.CORE
 
 
-def test_paused_participants_cannot_answer(ready):
-    response = start(ready)
-    from participants.enrollment import participant_pause
+def test_a_paused_participant_may_still_answer_and_resumes_past_the_survey(ready):
+    """The pause rule: pausing stops contact, not participation (docs/enrollment.md)."""
+    from participants.enrollment import participant_pause, participant_resume
 
     participant_pause(participant=ready, actor=ready.user)
+    response = start(ready)
+    walk(ready, response)
+    response_complete(participant=ready, response_id=response.public_id, actor=ready.user)
+    ready.refresh_from_db()
+    # still paused (so still no contact), but the finished step counts
+    assert ready.state == JourneyState.PAUSED
+    assert ready.state_before_pause == JourneyState.BASICS_DONE
+    event = AuditEvent.objects.get(action="journey.advance_while_paused", participant=ready)
+    assert event.data["to"] == JourneyState.BASICS_DONE
+    participant_resume(participant=ready, actor=ready.user)
+    ready.refresh_from_db()
+    assert ready.state == JourneyState.BASICS_DONE
+
+
+def test_a_withdrawn_participant_cannot_answer(ready):
+    response = start(ready)
+    participant_withdraw(participant=ready, actor=ready.user, tier=1)
     with pytest.raises(SurveyNotAvailable):
         save(ready, response, "about_you", BASICS_PAGES["about_you"])
 

@@ -15,9 +15,12 @@ from participants.surveys.validation import (
     merge_page_answers,
     validate_page,
 )
+from tests.participants.surveys.helpers import with_required
 
 CORE = load_core_definitions()
 BASICS = CORE["the_basics"]
+# The core modules force nothing; the engine's `required` is checked on a marked copy.
+BASICS_REQUIRED = with_required(BASICS, "birth_year", "birth_place")
 HEALTH = CORE["overall_health"]
 LIFESTYLE = CORE["lifestyle"]
 HISTORY = CORE["personal_family_history"]
@@ -56,17 +59,17 @@ def test_valid_page_is_cleaned_to_typed_values() -> None:
 
 
 def test_required_items_are_reported_in_the_participants_language() -> None:
-    _, errors = _validate(BASICS, "about_you", {}, language="es")
+    _, errors = _validate(BASICS_REQUIRED, "about_you", {}, language="es")
     assert set(errors) == {"birth_year", "birth_place"}
     assert errors["birth_year"].key == "required"
     assert errors["birth_year"].message == "Por favor, responda esta pregunta."
-    _, errors = _validate(BASICS, "about_you", {"birth_year": ["   "]})
+    _, errors = _validate(BASICS_REQUIRED, "about_you", {"birth_year": ["   "]})
     assert errors["birth_year"].message == "Please answer this question."
 
 
 def test_prefer_not_to_answer_satisfies_required() -> None:
     cleaned, errors = _validate(
-        BASICS, "about_you", {"birth_year": ["PNA"], "birth_place": ["PNA"]}
+        BASICS_REQUIRED, "about_you", {"birth_year": ["PNA"], "birth_place": ["PNA"]}
     )
     assert errors == {}
     assert cleaned == {"birth_year": "PNA", "birth_place": "PNA"}

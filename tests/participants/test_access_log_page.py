@@ -1,0 +1,103 @@
+"""“Who has seen my data” in plain words, local time, both old and new access-log codes."""
+
+import datetime as dt
+
+import pgtrigger
+import pytest
+from django.contrib.auth.models import Group
+
+from participants.dashboards.access_wording import access_wording
+from portal.access_log import access_record
+from portal.models import AccessEvent
+from tests.factories import ParticipantFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("what", "reason", "role", "expected"),
+    [
+        # today's codes
+        (
+            "genetic report",
+            "results review queue, report 12",
+            "genetic_counsellor",
+            "A genetic counsellor reviewed your DNA report before it was released to you.",
+        ),
+        (
+            "support.profile",
+            "participant_request: called about a letter",
+            "support",
+            "A member of our support team looked at your contact details and profile "
+            "because you asked us for help.",
+        ),
+        # the codes another change is moving to
+        (
+            "results.report",
+            "review:12",
+            "genetic_counsellor",
+            "A genetic counsellor reviewed your DNA report before it was released to you.",
+        ),
+        (
+            "results.report",
+            "release:12",
+            "genetic_counsellor",
+            "A genetic counsellor checked your DNA report to release it to you.",
+        ),
+        (
+            "support.profile",
+            "data_correction: address",
+            "support",
+            "A member of our support team looked at your contact details and profile "
+            "to correct your details.",
+        ),
+        (
+            "consent.records",
+            "safety: complaint 7",
+            "support",
+            "A member of our support team looked at your consent forms about your safety "
+            "or a complaint.",
+        ),
+        # something nobody has seen before still reads as a sentence
+        (
+            "zz.new_thing",
+            "whatever-42",
+            "",
+            "A staff member looked at part of your record for other work on your record.",
+        ),
+    ],
+)
+def test_codes_old_and_new_read_as_plain_sentences(what, reason, role, expected):
+    assert access_wording(what=what, reason=reason, role=role, by_participant=False).sentence == (
+        expected
+    )
+
+
+def test_the_page_is_plain_local_and_in_both_languages(client):
+    participant = ParticipantFactory(us_state="NY")
+    counsellor = UserFactory(is_staff=True)
+    group, _ = Group.objects.get_or_create(name="genetic_counsellor")
+    counsellor.groups.add(group)
+    access_record(
+        staff=counsellor,
+        participant=participant,
+        what="results.report",
+        reason="review:12",
+        request=None,
+    )
+    when = dt.datetime(2026, 1, 5, 2, 15, tzinfo=dt.UTC)  # 4 January, 9:15 pm in New York
+    with pgtrigger.ignore("portal.AccessEvent:access_event_append_only"):
+        AccessEvent.objects.update(created=when)
+    client.force_login(participant.user)
+    session = client.session
+    session["time_zone"] = "America/New_York"
+    session.save()
+    html = client.get("/me/access/").content.decode()
+    assert "A genetic counsellor reviewed your DNA report before it was released to you." in html
+    assert 'datetime="2026-01-04T21:15:00-05:00"' in html
+    assert "Sunday, Jan. 4, 2026, 9:15 p.m. (EST)" in html
+    assert "review:12" not in html and "results.report" not in html
+    assert "<table" not in html  # nothing to clip on a phone
+    spanish = client.get("/es/me/access/").content.decode()
+    assert "Un asesor genético revisó su informe de ADN antes de que se lo entregáramos." in spanish
+    assert "domingo" in spanish
