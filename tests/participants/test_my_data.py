@@ -46,10 +46,10 @@ def _private_storage(settings, tmp_path):
 
 @pytest.fixture(scope="module")
 def kgp_result() -> dict:
-    from results.interpretation import interpret_vcf
-    from tests.results.workflow.helpers import KGP, NEGATIVE
+    from results.engine.interpretation import interpret_vcf
+    from tests.results.workflow.helpers import NEGATIVE, kgp_vcf
 
-    return interpret_vcf(KGP / f"{NEGATIVE}.pgx_genes.vcf.gz")
+    return interpret_vcf(kgp_vcf(NEGATIVE), absent_is_reference=True, clinvar=("2025-11", []))
 
 
 @pytest.fixture
