@@ -3,6 +3,7 @@ from django.urls import path
 from participants import views
 from participants.consent import urls as consent_urls
 from participants.dashboards import participant_urls as access_urls
+from participants.duplicates import urls as duplicate_urls
 from participants.surveys import urls as survey_urls
 
 app_name = "participants"
@@ -18,4 +19,5 @@ urlpatterns = [
     *consent_urls.urlpatterns,
     *survey_urls.urlpatterns,
     *access_urls.urlpatterns,
+    *duplicate_urls.urlpatterns,
 ]

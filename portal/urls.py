@@ -15,6 +15,7 @@ urlpatterns += i18n_patterns(
     path("staff/consent/", include("participants.consent.staff_urls")),
     path("staff/surveys/", include("participants.surveys.staff_urls")),
     path("staff/results/", include("results.staff_urls")),
+    path("staff/duplicates/", include("participants.duplicates.staff_urls")),
     path("staff/", include("portal.staff.urls")),
     path("me/results/", include("results.urls")),
     path("", include("participants.urls")),

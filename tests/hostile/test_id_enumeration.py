@@ -226,6 +226,18 @@ STAFF_USER = Fill(
     made_up=_ints("user_id"),
 )
 
+
+def _foreign_duplicate_pair(w: World) -> list[dict[str, Any]]:
+    """A possible-duplicate pair worked on at the outsider's site (site B)."""
+    from participants.duplicates.models import DuplicateFlag
+
+    first, second = sorted((w.participant.person, w.outsider.person), key=lambda p: p.pk)
+    flag, _ = DuplicateFlag.objects.get_or_create(
+        first=first, second=second, defaults={"site": w.outsider.person.site}
+    )
+    return [{"flag_id": flag.public_id}]
+
+
 ROUTES: dict[str, Fill] = {
     # --- participants
     "me/results/<int:pk>/": REPORT,
@@ -335,6 +347,11 @@ ROUTES: dict[str, Fill] = {
         made_up=_ints("pk"),
     ),
     "staff/results/recontact/<int:pk>/close/": Fill("catalog", made_up=_ints("pk")),
+    "staff/duplicates/<uuid:flag_id>/": Fill(
+        "owned",  # own site's pairs only
+        foreign=_foreign_duplicate_pair,
+        made_up=({"flag_id": uuid.UUID(int=0)}, {"flag_id": uuid.uuid4()}),
+    ),
 }
 
 
