@@ -4,6 +4,7 @@ from participants import views
 from participants.consent import urls as consent_urls
 from participants.dashboards import participant_urls as access_urls
 from participants.duplicates import urls as duplicate_urls
+from participants.kits import urls as kit_urls
 from participants.surveys import urls as survey_urls
 
 app_name = "participants"
@@ -20,4 +21,5 @@ urlpatterns = [
     *survey_urls.urlpatterns,
     *access_urls.urlpatterns,
     *duplicate_urls.urlpatterns,
+    *kit_urls.urlpatterns,
 ]

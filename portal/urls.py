@@ -16,6 +16,7 @@ urlpatterns += i18n_patterns(
     path("staff/surveys/", include("participants.surveys.staff_urls")),
     path("staff/results/", include("results.staff_urls")),
     path("staff/duplicates/", include("participants.duplicates.staff_urls")),
+    path("staff/kits/", include("participants.kits.staff_urls")),
     path("staff/", include("portal.staff.urls")),
     path("me/results/", include("results.urls")),
     path("", include("participants.urls")),

@@ -30,7 +30,7 @@ from results.releases import current_release
 MAX_VCF_BYTES = getattr(settings, "RESULTS_MAX_VCF_BYTES", 2 * 1024**3)
 MAX_MANIFEST_BYTES = 1024 * 1024
 MAX_MANIFEST_ROWS = 5000
-COLUMNS = ("research_id", "sample_id", "vcf", "sex")
+COLUMNS = ("research_id", "sample_id", "vcf", "sex", "kit_barcode")
 SAMPLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 VCF_SUFFIXES = (".vcf", ".vcf.gz", ".vcf.bgz")
@@ -66,6 +66,28 @@ def sanitize_filename(name: str) -> str | None:
 
 def _looks_like_vcf(head: bytes) -> bool:
     return head[:2] == b"\x1f\x8b" or head.startswith(b"##fileformat=VCF")
+
+
+def kit_barcode_error(value: str, participant: Participant) -> str | None:
+    """The optional `kit_barcode` column: the received kit this VCF's DNA came from.
+
+    Empty is accepted (manifests from before kits). Otherwise it must name a kit the
+    biobank received for this very participant. Returns the row's error, or None.
+    """
+    if not value:
+        return None
+    from participants.kits.barcodes import clean_scanned
+    from participants.kits.models import Kit, KitStatus
+
+    barcode = clean_scanned(value)
+    kit = Kit.objects.filter(barcode=barcode).first() if barcode else None
+    if kit is None:
+        return "Unknown kit barcode: no kit was ever issued with it."
+    if kit.participant_id != participant.pk:
+        return "This kit belongs to another participant: check the research id and barcode."
+    if kit.status != KitStatus.RECEIVED or kit.destroy_flagged_at is not None:
+        return "This kit was never received by the biobank (or was rejected); check the barcode."
+    return None
 
 
 def parse_manifest(raw: bytes) -> list[dict[str, str]]:
@@ -222,6 +244,9 @@ def sample_manifest_ingest(
             WithdrawalTier.NO_FURTHER_USE
         ):
             refuse("This participant has withdrawn; their samples may not be used.")
+            continue
+        if kit_error := kit_barcode_error(row["kit_barcode"], participant):
+            refuse(kit_error)
             continue
         sex = row["sex"].lower()
         if sex not in {"", "male", "female"}:

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "participants.surveys",
     "participants.dashboards",
     "participants.duplicates",
+    "participants.kits",
     "results",
 ]
 

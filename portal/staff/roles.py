@@ -14,6 +14,7 @@ DATA_MANAGER = "data_manager"
 CONSENT_ADMIN = "consent_admin"
 SURVEY_ADMIN = "survey_admin"
 ADMINISTRATOR = "administrator"
+BIOBANK = "biobank"
 
 ROLES: dict[str, tuple[str, ...]] = {
     # Aggregates only: never a participant identity.
@@ -24,6 +25,8 @@ ROLES: dict[str, tuple[str, ...]] = {
     DATA_MANAGER: ("results.manage_samples",),
     CONSENT_ADMIN: ("consent.manage_consent_versions",),
     SURVEY_ADMIN: ("surveys.manage_surveys",),
+    # Ships, receives and rejects kits by barcode; prints labels (recorded as access).
+    BIOBANK: ("kits.manage_kits",),
     # Manages accounts and travel; sees dashboards; reads no participant record.
     ADMINISTRATOR: ("portal.manage_staff", "portal.approve_travel", "portal.view_dashboards"),
 }
@@ -35,6 +38,7 @@ ROLE_LABELS = {
     DATA_MANAGER: "Data manager (samples)",
     CONSENT_ADMIN: "Consent administrator",
     SURVEY_ADMIN: "Survey administrator",
+    BIOBANK: "Biobank (kits: ship, receive, reject)",
     ADMINISTRATOR: "Administrator (staff accounts, travel approvals)",
 }
 

@@ -238,6 +238,24 @@ def _foreign_duplicate_pair(w: World) -> list[dict[str, Any]]:
     return [{"flag_id": flag.public_id}]
 
 
+def _foreign_kit(w: World) -> list[dict[str, Any]]:
+    """The outsider's blood-draw kit (with a visit letter)."""
+    from participants.kits.models import Kit, PartnerSite
+
+    kit, _ = Kit.objects.get_or_create(
+        participant=w.outsider.person,
+        defaults={
+            "kind": "blood",
+            "barcode": "CK0000000042",
+            "partner_site": PartnerSite.objects.first(),
+        },
+    )
+    return [{"kit_id": kit.public_id}]
+
+
+KIT_MADE_UP = ({"kit_id": uuid.UUID(int=0)}, {"kit_id": uuid.uuid4()})
+KIT = Fill("catalog", foreign=_foreign_kit, made_up=KIT_MADE_UP)  # the biobank sees every kit
+
 ROUTES: dict[str, Fill] = {
     # --- participants
     "me/results/<int:pk>/": REPORT,
@@ -259,6 +277,7 @@ ROUTES: dict[str, Fill] = {
     "me/surveys/responses/<uuid:response_id>/done/": RESPONSE,
     "me/surveys/<slug:code>/": SURVEY_CODE,
     "me/consent/<slug:code>/": CONSENT_CODE,
+    "me/kit/<uuid:kit_id>/letter/": Fill("owned", foreign=_foreign_kit, made_up=KIT_MADE_UP),
     "me/consent/<slug:code>/withdraw/": CONSENT_CODE,
     "unsubscribe/<str:token>/": Fill(
         "token",
@@ -347,6 +366,8 @@ ROUTES: dict[str, Fill] = {
         made_up=_ints("pk"),
     ),
     "staff/results/recontact/<int:pk>/close/": Fill("catalog", made_up=_ints("pk")),
+    "staff/kits/<uuid:kit_id>/": KIT,
+    "staff/kits/<uuid:kit_id>/label/": KIT,
     "staff/duplicates/<uuid:flag_id>/": Fill(
         "owned",  # own site's pairs only
         foreign=_foreign_duplicate_pair,
