@@ -136,3 +136,26 @@ def test_figures_are_aggregates_with_small_cells_hidden(consented, biobank, sett
     settings.STAFF_SMALL_CELL_MAX = 19
     figures = kit_figures()
     assert figures["return_rate"] is None and figures["median_days_to_return"] is None
+
+
+def test_biobank_role_holds_only_the_kit_permission(roles):
+    from django.contrib.auth.models import Group
+
+    perms = set(Group.objects.get(name="biobank").permissions.values_list("codename", flat=True))
+    assert perms == {"manage_kits"}
+
+
+def test_a_merge_of_duplicate_accounts_brings_the_kits_along(consented, biobank, make_staff):
+    from participants.duplicates import services as duplicates
+    from participants.duplicates.models import DuplicateFlag
+    from tests.factories import ParticipantFactory
+
+    kit = received_kit(consented, biobank)
+    keep = ParticipantFactory(user__email="keep@example.org")
+    first, second = sorted((keep, consented), key=lambda p: p.pk)
+    flag = DuplicateFlag.objects.create(first=first, second=second, site=consented.site)
+    support = make_staff("support")
+    duplicates.duplicate_decide_same(flag=flag, actor=support, keep=keep)
+    duplicates.duplicate_confirm_by_call(flag=flag, actor=support, ticket="T-5")
+    kit.refresh_from_db()
+    assert kit.participant == keep and kit.status == KitStatus.RECEIVED
