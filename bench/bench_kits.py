@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 KITS = int(os.environ.get("BENCH_KITS", "100000"))
 DB = os.environ.get("BENCH_KITS_DB", "portal_bench")
 SAMPLES = 400
+WARM_UP = 20
 
 
 def _bench_url() -> str:
@@ -108,7 +109,8 @@ def _measure() -> dict:
     shipped = list(
         Kit.objects.filter(status=KitStatus.SHIPPED).values_list("barcode", flat=True)[:20_000]
     )
-    picks = random.Random(7).sample(shipped, SAMPLES)
+    # The first scans pay for imports, the permission cache and cold pages: warm up first.
+    picks = random.Random(7).sample(shipped, SAMPLES + WARM_UP)
     samples = []
 
     class Rollback(Exception):
@@ -124,7 +126,7 @@ def _measure() -> dict:
                 raise Rollback
         except Rollback:
             pass
-    samples.sort()
+    samples = sorted(samples[WARM_UP:])
     p99 = samples[min(len(samples) - 1, round(0.99 * len(samples)) - 1)]
     total = Kit.objects.count()
     return {"p99": p99, "median": samples[len(samples) // 2], "n": len(samples),
