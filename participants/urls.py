@@ -2,6 +2,7 @@ from django.urls import path
 
 from participants import views
 from participants.consent import urls as consent_urls
+from participants.consent.campaigns import urls as campaign_urls
 from participants.dashboards import participant_urls as access_urls
 from participants.duplicates import urls as duplicate_urls
 from participants.kits import urls as kit_urls
@@ -22,4 +23,5 @@ urlpatterns = [
     *access_urls.urlpatterns,
     *duplicate_urls.urlpatterns,
     *kit_urls.urlpatterns,
+    *campaign_urls.urlpatterns,
 ]

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "portal",
     "participants",
     "participants.consent",
+    "participants.consent.campaigns",
     "participants.surveys",
     "participants.dashboards",
     "participants.duplicates",
@@ -295,6 +296,10 @@ CELERY_BEAT_SCHEDULE = {
     "step-reminders": {"task": "participants.tasks.send_step_reminders", "schedule": 24 * 60 * 60},
     "outbox": {"task": "portal.tasks.dispatch_outbox", "schedule": 60},
     "private-orphans": {"task": "portal.tasks.sweep_private_orphans", "schedule": 24 * 60 * 60},
+    "reconsent-reminders": {
+        "task": "participants.consent.campaigns.tasks.send_reconsent_reminders",
+        "schedule": 24 * 60 * 60,
+    },
 }
 # Participants' session activity (IP, user agent, last seen) is refreshed at most once
 # a minute unless the client changes; staff sessions on every request (portal.middleware).

@@ -15,6 +15,7 @@ CONSENT_ADMIN = "consent_admin"
 SURVEY_ADMIN = "survey_admin"
 ADMINISTRATOR = "administrator"
 BIOBANK = "biobank"
+CONSENT_MANAGER = "consent_manager"
 
 ROLES: dict[str, tuple[str, ...]] = {
     # Aggregates only: never a participant identity.
@@ -27,6 +28,8 @@ ROLES: dict[str, tuple[str, ...]] = {
     SURVEY_ADMIN: ("surveys.manage_surveys",),
     # Ships, receives and rejects kits by barcode; prints labels (recorded as access).
     BIOBANK: ("kits.manage_kits",),
+    # Publishes re-consent campaigns (with the ethics approval) and reads their progress.
+    CONSENT_MANAGER: ("consent_campaigns.manage_campaigns",),
     # Manages accounts and travel; sees dashboards; reads no participant record.
     ADMINISTRATOR: ("portal.manage_staff", "portal.approve_travel", "portal.view_dashboards"),
 }
@@ -39,6 +42,7 @@ ROLE_LABELS = {
     CONSENT_ADMIN: "Consent administrator",
     SURVEY_ADMIN: "Survey administrator",
     BIOBANK: "Biobank (kits: ship, receive, reject)",
+    CONSENT_MANAGER: "Consent manager (re-consent campaigns)",
     ADMINISTRATOR: "Administrator (staff accounts, travel approvals)",
 }
 

@@ -253,6 +253,28 @@ def _foreign_kit(w: World) -> list[dict[str, Any]]:
     return [{"kit_id": kit.public_id}]
 
 
+def _foreign_campaign(w: World) -> list[dict[str, Any]]:
+    """A campaign that asks only the outsider (the participant is not a member)."""
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+
+    from participants.consent.campaigns.models import Campaign, Member
+
+    campaign = Campaign.objects.filter(ethics_number="IRB-ENUM").first()
+    if campaign is None:
+        version = w.outsider.record.version
+        campaign = Campaign(
+            version=version, from_version=version, ethics_number="IRB-ENUM",
+            ethics_date=dt.date(2026, 12, 1), policy="continue", created_by=w.staff,
+        )  # fmt: skip
+        campaign.ethics_document.save("enum.pdf", ContentFile(b"%PDF-1.7"), save=False)
+        campaign.save()
+        Member.objects.create(campaign=campaign, participant=w.outsider.person, language="en")
+    return [{"campaign_id": campaign.public_id}]
+
+
+CAMPAIGN_MADE_UP = ({"campaign_id": uuid.UUID(int=0)}, {"campaign_id": uuid.uuid4()})
 KIT_MADE_UP = ({"kit_id": uuid.UUID(int=0)}, {"kit_id": uuid.uuid4()})
 KIT = Fill("catalog", foreign=_foreign_kit, made_up=KIT_MADE_UP)  # the biobank sees every kit
 
@@ -277,6 +299,14 @@ ROUTES: dict[str, Fill] = {
     "me/surveys/responses/<uuid:response_id>/done/": RESPONSE,
     "me/surveys/<slug:code>/": SURVEY_CODE,
     "me/consent/<slug:code>/": CONSENT_CODE,
+    "me/reconsent/<uuid:campaign_id>/": Fill(
+        "owned", foreign=_foreign_campaign, made_up=CAMPAIGN_MADE_UP
+    ),
+    "staff/consent/campaigns/<uuid:campaign_id>/": Fill(
+        "catalog",  # consent managers see every campaign's counts (no identities)
+        foreign=_foreign_campaign,
+        made_up=CAMPAIGN_MADE_UP,
+    ),
     "me/kit/<uuid:kit_id>/letter/": Fill("owned", foreign=_foreign_kit, made_up=KIT_MADE_UP),
     "me/consent/<slug:code>/withdraw/": CONSENT_CODE,
     "unsubscribe/<str:token>/": Fill(

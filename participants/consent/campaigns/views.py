@@ -1,0 +1,45 @@
+"""The participant's re-consent page: what changed, the texts side by side, then sign."""
+
+import uuid
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import get_language
+
+from participants.consent.campaigns.diff import side_by_side
+from participants.consent.campaigns.selectors import membership_for
+from participants.consent.campaigns.services import campaign_viewed
+from participants.selectors import participant_required
+
+
+@participant_required
+def reconsent(request: HttpRequest, campaign_id: uuid.UUID) -> HttpResponse:
+    member = membership_for(request.participant, campaign_id)
+    if member is None:
+        raise Http404
+    language = "es" if (get_language() or "en")[:2] == "es" else "en"
+    campaign = member.campaign
+    campaign_viewed(member=member, actor=request.user)
+    form = campaign.version.form
+    # The usual path: the questions first for the main consent, then the signature.
+    if form.code == "primary":
+        next_url = reverse("participants:consent_comprehension")
+    else:
+        next_url = reverse("participants:consent_form", args=[form.code])
+    rows = side_by_side(campaign.from_version.text(language), campaign.version.text(language))
+    return render(
+        request,
+        "campaigns/reconsent.html",
+        {
+            "campaign": campaign,
+            "title": form.title(language),
+            "summary": campaign.version.change_summary(language),
+            # Only what changed, side by side; the unchanged paragraphs are counted.
+            "rows": [r for r in rows if r.change != "same"],
+            "unchanged": sum(1 for r in rows if r.change == "same"),
+            "old_number": campaign.from_version.number,
+            "new_number": campaign.version.number,
+            "next_url": next_url,
+        },
+    )
