@@ -39,16 +39,31 @@ def _move_consents(*, keep: Participant, retire: Participant) -> int:
 def _move_survey_answers(*, keep: Participant, retire: Participant) -> int:
     from participants.surveys.models import ResponseStatus, SurveyResponse
 
-    # Only finished surveys: an unfinished one on each account would break "one in
-    # progress per survey", and the participant can simply finish it again.
-    return SurveyResponse.objects.filter(
-        participant=retire, status=ResponseStatus.COMPLETED
-    ).update(participant=keep)
+    # Only finished surveys, and only those the kept account has not finished itself
+    # (one completed response per survey): where both answered, the kept account's
+    # answers stand and the other's stay, unused, with the retired account. An
+    # unfinished one can simply be finished again.
+    done = SurveyResponse.objects.filter(
+        participant=keep, status=ResponseStatus.COMPLETED
+    ).values_list("survey_code", flat=True)
+    return (
+        SurveyResponse.objects.filter(participant=retire, status=ResponseStatus.COMPLETED)
+        .exclude(survey_code__in=list(done))
+        .update(participant=keep)
+    )
 
 
 def _move_samples(*, keep: Participant, retire: Participant) -> int:
     from results.models import RecontactTask, Report, Sample
 
+    # Reports are numbered per participant and type: when the kept account has DNA
+    # results of its own, they stand and the other account's stay where they are
+    # (the audit row shows 0 moved); a laboratory sample is one person's either way.
+    if (
+        Sample.objects.filter(participant=keep).exists()
+        or Report.objects.filter(participant=keep).exists()
+    ):
+        return 0
     moved = Sample.objects.filter(participant=retire).update(participant=keep)
     Report.objects.filter(participant=retire).update(participant=keep)
     RecontactTask.objects.filter(Q(participant=retire)).update(participant=keep)

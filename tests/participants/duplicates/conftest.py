@@ -1,6 +1,7 @@
 import pytest
 
 from tests.participants.consent.conftest import consented, consents  # noqa: F401
+from tests.participants.surveys.conftest import surveys  # noqa: F401
 from tests.staff.conftest import make_staff, roles, site_a, supporter  # noqa: F401
 
 

@@ -162,3 +162,31 @@ def test_figures_hide_small_counts_and_give_the_median(supporter, settings):
     assert figures["median_days_to_resolve"] is not None and figures["median_days_to_resolve"] < 1
     services_flag = DuplicateFlag.objects.filter(status=FlagStatus.OPEN).get()
     assert services_flag.first in people
+
+
+def test_merge_moves_finished_surveys_but_never_a_second_answer_to_the_same_one(supporter, surveys):
+    from django.utils import timezone
+
+    from participants.surveys.models import SurveyResponse
+
+    older = register(email="a@example.org")
+    newer = register(email="b@example.org")
+
+    def answered(person, code):
+        return SurveyResponse.objects.create(
+            participant=person, version=surveys[code], survey_code=code, status="completed",
+            answers={"x": person.pk}, completed=timezone.now(),
+        )  # fmt: skip
+
+    kept_basics = answered(older, "the_basics")
+    other_basics = answered(newer, "the_basics")
+    lifestyle = answered(newer, "lifestyle")
+    flag = pair_of(older, newer)
+    services.duplicate_decide_same(flag=flag, actor=supporter, keep=older)
+    services.duplicate_confirm_by_call(flag=flag, actor=supporter, ticket="T-3")
+    for response in (kept_basics, other_basics, lifestyle):
+        response.refresh_from_db()
+    assert kept_basics.participant == older and lifestyle.participant == older
+    assert other_basics.participant == newer  # the kept account's answers stand
+    merged = AuditEvent.objects.get(action="duplicate.merged", participant=older)
+    assert merged.data["moved"]["survey_answers"] == 1
