@@ -159,3 +159,21 @@ def test_a_merge_of_duplicate_accounts_brings_the_kits_along(consented, biobank,
     duplicates.duplicate_confirm_by_call(flag=flag, actor=support, ticket="T-5")
     kit.refresh_from_db()
     assert kit.participant == keep and kit.status == KitStatus.RECEIVED
+
+
+def test_tracker_follows_the_sample_to_released_results(consented, biobank, kb):
+    from django.utils import timezone
+
+    from results.models import Report
+    from tests.results.workflow.helpers import make_report
+
+    kit = received_kit(consented, biobank)
+    report = make_report(consented, kb, state="released")
+    stages = {s.code: s.done_at for s in tracker(consented, kit)}
+    assert stages["reading"] == report.interpretation.sample.created
+    assert stages["results"] is None  # released, but no release date yet
+    Report.objects.filter(pk=report.pk).update(released_at=timezone.now())
+    stages = {s.code: s.done_at for s in tracker(consented, kit)}
+    assert [code for code, at in stages.items() if at] == [
+        "requested", "shipped", "received", "reading", "results",
+    ]  # fmt: skip
