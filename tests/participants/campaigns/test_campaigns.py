@@ -188,3 +188,13 @@ def test_consent_manager_role_and_nobody_else_reaches_the_pages(manager, make_st
     assert staff_client(manager).get("/staff/consent/campaigns/").status_code == 200
     for role in ("consent_admin", "support", "recruitment"):
         assert staff_client(make_staff(role)).get("/staff/consent/campaigns/").status_code == 403
+
+
+def test_the_campaign_task_replaces_the_generic_renewal_banner(consented, consents, v2, manager):
+    client = Client()
+    client.force_login(consented.user)
+    assert "Review the changes" in client.get("/me/").content.decode()  # no campaign yet
+    publish(manager, v2, consents["primary"])
+    home = client.get("/me/").content.decode()
+    assert "See what changed and sign again" in home
+    assert "Review the changes" not in home
