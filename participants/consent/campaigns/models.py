@@ -64,6 +64,9 @@ class Member(models.Model):
     language = models.CharField(max_length=2)
     notified_at = models.DateTimeField(auto_now_add=True)
     viewed_at = models.DateTimeField(null=True, blank=True)
+    # "Keep my current consent": they stay on the version they signed, which goes on
+    # allowing what it allowed; no more task, no more reminders.
+    declined_at = models.DateTimeField(null=True, blank=True)
     last_reminder_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -9,22 +9,6 @@ from participants.dashboards.disclosure import suppress_matrix
 STATES = ("notified", "viewed", "reconsented", "declined", "withdrew")
 
 
-def member_state(member: Member, *, record: ConsentRecord | None, withdrawn: bool) -> str:
-    if withdrawn:
-        return "withdrew"
-    if record is not None:
-        return "reconsented" if record.decision in GIVING else "declined"
-    return "viewed" if member.viewed_at else "notified"
-
-
-def _latest_on(participant_id: int, version_id: int) -> ConsentRecord | None:
-    return (
-        ConsentRecord.objects.filter(participant_id=participant_id, version_id=version_id)
-        .order_by("-signed_at", "-id")
-        .first()
-    )
-
-
 def open_memberships(participant) -> list[Member]:
     """Campaigns still waiting for this participant (no decision on the new version yet)."""
     if participant.withdrawal_tier is not None:
@@ -33,7 +17,7 @@ def open_memberships(participant) -> list[Member]:
         participant=participant, version=OuterRef("campaign__version")
     )
     return list(
-        Member.objects.filter(participant=participant)
+        Member.objects.filter(participant=participant, declined_at__isnull=True)
         .exclude(Exists(decided))
         .select_related("campaign__version__form", "campaign__from_version")
     )
@@ -57,7 +41,9 @@ def data_use_paused(participant) -> bool:
         participant=participant, version=OuterRef("campaign__version")
     )
     return (
-        Member.objects.filter(participant=participant, campaign__policy=Policy.PAUSE)
+        Member.objects.filter(
+            participant=participant, campaign__policy=Policy.PAUSE, declined_at__isnull=True
+        )
         .exclude(Exists(decided))
         .exists()
     )
@@ -69,7 +55,7 @@ def paused_participant_ids():
         participant=OuterRef("participant"), version=OuterRef("campaign__version")
     )
     return (
-        Member.objects.filter(campaign__policy=Policy.PAUSE)
+        Member.objects.filter(campaign__policy=Policy.PAUSE, declined_at__isnull=True)
         .exclude(Exists(decided))
         .values("participant_id")
     )
@@ -79,7 +65,7 @@ def campaign_progress(campaign: Campaign) -> dict:
     """Counts per state, per site and per language; 1-19 hidden, and not recoverable."""
     members = list(
         Member.objects.filter(campaign=campaign).values_list(
-            "participant_id", "site_code", "language", "viewed_at",
+            "participant_id", "site_code", "language", "viewed_at", "declined_at",
             "participant__withdrawal_tier",
         )
     )  # fmt: skip
@@ -93,9 +79,11 @@ def campaign_progress(campaign: Campaign) -> dict:
     ):
         latest[pid] = decision
     cells: dict[tuple[str, str], dict[str, int]] = {}
-    for pid, site_code, language, viewed_at, tier in members:
+    for pid, site_code, language, viewed_at, declined_at, tier in members:
         if tier is not None:
             state = "withdrew"
+        elif declined_at is not None:
+            state = "declined"
         elif pid in latest:
             state = "reconsented" if latest[pid] in GIVING else "declined"
         else:

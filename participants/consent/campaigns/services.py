@@ -115,6 +115,21 @@ def campaign_viewed(*, member: Member, actor: Any) -> None:
         )
 
 
+@transaction.atomic
+def campaign_decline(*, member: Member, actor: Any) -> None:
+    """The participant keeps the version they signed (idempotent)."""
+    updated = Member.objects.filter(pk=member.pk, declined_at__isnull=True).update(
+        declined_at=timezone.now()
+    )
+    if updated:
+        audit_record(
+            action="consent.campaign_declined",
+            actor=actor,
+            participant=member.participant,
+            target=member.campaign,
+        )
+
+
 def reminders_due(*, now: dt.datetime) -> list[int]:
     """Members still undecided, contactable, not opted out, not reminded for a week."""
     cutoff = now - dt.timedelta(days=settings.REMINDER_INTERVAL_DAYS)
@@ -126,6 +141,7 @@ def reminders_due(*, now: dt.datetime) -> list[int]:
     return list(
         Member.objects.filter(
             notified_at__lte=cutoff,
+            declined_at__isnull=True,
             participant__withdrawal_tier__isnull=True,
             participant__reminders_opted_out=False,
             participant__contact_email=True,

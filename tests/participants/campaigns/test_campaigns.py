@@ -9,6 +9,7 @@ from django.test import Client, TestCase
 from participants.consent.campaigns import services
 from participants.consent.campaigns.models import Member
 from participants.consent.campaigns.selectors import (
+    STATES,
     campaign_progress,
     data_use_paused,
     open_memberships,
@@ -198,3 +199,25 @@ def test_the_campaign_task_replaces_the_generic_renewal_banner(consented, consen
     home = client.get("/me/").content.decode()
     assert "See what changed and sign again" in home
     assert "Review the changes" not in home
+
+
+@pytest.mark.parametrize("prefix", ["", "/es"])
+def test_keeping_the_current_consent_is_declining_and_lifts_the_pause(
+    consented, consents, v2, manager, prefix
+):
+    campaign = publish(manager, v2, consents["primary"])
+    client = Client()
+    client.force_login(consented.user)
+    page = client.get(f"{prefix}/me/reconsent/{campaign.public_id}/").content.decode()
+    assert (
+        "Keep my current consent" if not prefix else "Mantener mi consentimiento actual"
+    ) in page
+    response = client.post(f"{prefix}/me/reconsent/{campaign.public_id}/", {"action": "keep"})
+    assert response.status_code == 302
+    assert not data_use_paused(consented)  # the version they signed goes on applying
+    assert open_memberships(consented) == []
+    assert "See what changed and sign again" not in client.get("/me/").content.decode()
+    row = campaign_progress(campaign)["tables"]["language"][0]
+    assert dict(zip(STATES, row["cells"], strict=True))["declined"] in (1, None)
+    current = ConsentRecord.objects.filter(participant=consented).get()
+    assert current.version == consents["primary"]  # nothing new signed
