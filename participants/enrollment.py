@@ -149,6 +149,17 @@ PROFILE_FIELDS = (
 )  # fmt: skip
 
 
+# Called after every profile save, inside its transaction, with the names of the changed
+# fields and whether this save completed the profile. Apps register in AppConfig.ready().
+ProfileSavedHook = Callable[..., None]
+_profile_saved_hooks: list[ProfileSavedHook] = []
+
+
+def register_profile_saved_hook(hook: ProfileSavedHook) -> None:
+    if hook not in _profile_saved_hooks:
+        _profile_saved_hooks.append(hook)
+
+
 @transaction.atomic
 def profile_update(*, participant: Participant, actor: User, data: dict[str, Any]) -> Participant:
     """Saves the profile. The audit row names the changed fields, never their values."""
@@ -173,6 +184,8 @@ def profile_update(*, participant: Participant, actor: User, data: dict[str, Any
         target=locked,
         data={"fields": changed, "first_time": first_time},
     )
+    for hook in _profile_saved_hooks:
+        hook(participant=locked, changed=changed, first_time=first_time)
     return locked
 
 

@@ -2,7 +2,10 @@ from django.urls import path
 
 from participants import my_data, views
 from participants.consent import urls as consent_urls
+from participants.consent.campaigns import urls as campaign_urls
 from participants.dashboards import participant_urls as access_urls
+from participants.duplicates import urls as duplicate_urls
+from participants.kits import urls as kit_urls
 from participants.surveys import urls as survey_urls
 
 app_name = "participants"
@@ -21,4 +24,7 @@ urlpatterns = [
     *consent_urls.urlpatterns,
     *survey_urls.urlpatterns,
     *access_urls.urlpatterns,
+    *duplicate_urls.urlpatterns,
+    *kit_urls.urlpatterns,
+    *campaign_urls.urlpatterns,
 ]

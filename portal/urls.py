@@ -12,9 +12,13 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     # Staff area: every route is behind the staff middleware (MFA, location, quotas).
+    path("staff/consent/campaigns/", include("participants.consent.campaigns.staff_urls")),
     path("staff/consent/", include("participants.consent.staff_urls")),
     path("staff/surveys/", include("participants.surveys.staff_urls")),
     path("staff/results/", include("results.staff_urls")),
+    path("staff/duplicates/", include("participants.duplicates.staff_urls")),
+    path("staff/kits/", include("participants.kits.staff_urls")),
+    path("staff/operations/", include("participants.operations.urls")),
     path("staff/", include("portal.staff.urls")),
     path("me/results/", include("results.urls")),
     path("", include("portal.pages")),

@@ -43,6 +43,7 @@ COLUMNS = (
     "sequencing",
     "outside_calls",
     "array_genotypes",
+    "kit_barcode",
 )
 SEQUENCING = {"": "", "wgs": "wgs", "exome": "exome", "targeted": "targeted"}
 YES_NO = {"": None, "yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
@@ -121,6 +122,28 @@ def sanitize_side_filename(name: str) -> str | None:
 
 def _looks_like_vcf(head: bytes) -> bool:
     return head[:2] == b"\x1f\x8b" or head.startswith(b"##fileformat=VCF")
+
+
+def kit_barcode_error(value: str, participant: Participant) -> str | None:
+    """The optional `kit_barcode` column: the received kit this VCF's DNA came from.
+
+    Empty is accepted (manifests from before kits). Otherwise it must name a kit the
+    biobank received for this very participant. Returns the row's error, or None.
+    """
+    if not value:
+        return None
+    from participants.kits.barcodes import clean_scanned
+    from participants.kits.models import Kit, KitStatus
+
+    barcode = clean_scanned(value)
+    kit = Kit.objects.filter(barcode=barcode).first() if barcode else None
+    if kit is None:
+        return "Unknown kit barcode: no kit was ever issued with it."
+    if kit.participant_id != participant.pk:
+        return "This kit belongs to another participant: check the research id and barcode."
+    if kit.status != KitStatus.RECEIVED or kit.destroy_flagged_at is not None:
+        return "This kit was never received by the biobank (or was rejected); check the barcode."
+    return None
 
 
 def parse_manifest(raw: bytes) -> list[dict[str, str]]:
@@ -284,6 +307,9 @@ def sample_manifest_ingest(
             WithdrawalTier.NO_FURTHER_USE
         ):
             refuse("This participant has withdrawn; their samples may not be used.")
+            continue
+        if kit_error := kit_barcode_error(row["kit_barcode"], participant):
+            refuse(kit_error)
             continue
         sex = row["sex"].lower()
         if sex not in {"", "male", "female"}:

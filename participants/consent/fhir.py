@@ -17,6 +17,10 @@ FORM_SYSTEM = f"{SYSTEM_BASE}/CodeSystem/consent-form"
 DECISION_SYSTEM = f"{SYSTEM_BASE}/CodeSystem/consent-decision"
 TEXT_HASH_EXTENSION = f"{SYSTEM_BASE}/StructureDefinition/consent-text-sha256"
 POLICY_BASE = f"{SYSTEM_BASE}/consent-policy"
+# The version chain: which version this record is on, and the record it replaces
+# (the same participant's previous decision on the same form, on an earlier version).
+VERSION_EXTENSION = f"{SYSTEM_BASE}/StructureDefinition/consent-version"
+REPLACES_EXTENSION = f"{SYSTEM_BASE}/StructureDefinition/consent-replaces"
 
 # decline/no: the consent was refused; not sure: no decision yet ("decide later");
 # withdrawn: it was given and is no longer in force.
@@ -83,8 +87,43 @@ def consent_resource(record: ConsentRecord) -> dict[str, Any]:
             "creation": version.effective_date.isoformat(),
         },
         "provision": provision,
-        "extension": [{"url": TEXT_HASH_EXTENSION, "valueString": record.text_sha256}],
+        "extension": [
+            {"url": TEXT_HASH_EXTENSION, "valueString": record.text_sha256},
+            *_version_chain(record),
+        ],
     }
+
+
+def _version_chain(record: ConsentRecord) -> list[dict[str, Any]]:
+    chain: list[dict[str, Any]] = [
+        {
+            "url": VERSION_EXTENSION,
+            "valueString": f"{record.version.form.code} v{record.version.number}",
+        }
+    ]
+    previous = (
+        ConsentRecord.objects.filter(
+            participant_id=record.participant_id,
+            version__form_id=record.version.form_id,
+            signed_at__lte=record.signed_at,
+        )
+        .exclude(pk=record.pk)
+        .exclude(version_id=record.version_id)
+        .select_related("version")
+        .order_by("-signed_at", "-id")
+        .first()
+    )
+    if previous is not None:
+        chain.append(
+            {
+                "url": REPLACES_EXTENSION,
+                "valueReference": {
+                    "reference": f"Consent/consent-record-{previous.pk}",
+                    "display": f"{record.version.form.code} v{previous.version.number}",
+                },
+            }
+        )
+    return chain
 
 
 def validated_consent(record: ConsentRecord) -> dict[str, Any]:

@@ -15,7 +15,16 @@ def consent_home_panel(request, participant: Participant) -> dict:
         return {}
     language = "es" if (get_language() or "en")[:2] == "es" else "en"
     banners = []
-    for renewal in consents_needing_renewal(participant):
+    renewals = consents_needing_renewal(participant)
+    # A re-consent campaign for the form shows its own task (summary, comparison).
+    in_campaign: set[int] = set()
+    if any(r.reason == "new_version" for r in renewals):
+        from participants.consent.campaigns.selectors import open_memberships
+
+        in_campaign = {m.campaign.version.form_id for m in open_memberships(participant)}
+    for renewal in renewals:
+        if renewal.reason == "new_version" and renewal.form.pk in in_campaign:
+            continue
         title = renewal.form.title(language)
         if renewal.reason == "expired":
             text = _("Your permission “%(title)s” has ended. You can sign it again.")

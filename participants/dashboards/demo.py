@@ -10,6 +10,7 @@ from participants.models import User
 from portal.models import StaffProfile
 from portal.staff.roles import (
     ADMINISTRATOR,
+    BIOBANK,
     COUNSELLOR,
     DATA_MANAGER,
     RECRUITMENT,
@@ -25,6 +26,7 @@ DEMO_STAFF = [
     ("counsellor2@example.org", COUNSELLOR, "second genetic counsellor: /staff/results/"),
     ("datamanager@example.org", DATA_MANAGER, "data manager: /staff/results/"),
     ("admin@example.org", ADMINISTRATOR, "administrator: /staff/accounts/"),
+    ("biobank@example.org", BIOBANK, "biobank (kits): /staff/kits/"),
 ]
 
 

@@ -28,6 +28,10 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Proxies whose X-Forwarded-For we believe; anything else is the client itself.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Key of the duplicate-participant blind indexes (HMAC-SHA256), kept apart from
+# SECRET_KEY so that rotating one never touches the other. No default here: local
+# and test settings supply a throwaway key, production refuses to start without one.
+DUPLICATE_INDEX_KEY = env.str("DUPLICATE_INDEX_KEY", default="")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -46,8 +50,11 @@ INSTALLED_APPS = [
     "portal",
     "participants",
     "participants.consent",
+    "participants.consent.campaigns",
     "participants.surveys",
     "participants.dashboards",
+    "participants.duplicates",
+    "participants.kits",
     "results",
 ]
 
@@ -341,6 +348,10 @@ CELERY_BEAT_SCHEDULE = {
     "expire-data-exports": {
         "task": "participants.tasks.expire_data_exports",
         "schedule": 60 * 60,
+    },
+    "reconsent-reminders": {
+        "task": "participants.consent.campaigns.tasks.send_reconsent_reminders",
+        "schedule": 24 * 60 * 60,
     },
 }
 # Participants' session activity (IP, user agent, last seen) is refreshed at most once

@@ -1,10 +1,11 @@
 """`make run`: SQLite, eager Celery, e-mails written as files in var/mail/. Never real data."""
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, LOGGING, STAFF_ALLOW_PRIVATE_NETWORKS_LOCAL
+from .base import BASE_DIR, DUPLICATE_INDEX_KEY, LOGGING, STAFF_ALLOW_PRIVATE_NETWORKS_LOCAL
 
 DEBUG = True
 SECRET_KEY = SECRET_KEY or "local-development-only-not-secret"
+DUPLICATE_INDEX_KEY = DUPLICATE_INDEX_KEY or "local-development-only-duplicate-index-key"
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
 CELERY_TASK_ALWAYS_EAGER = True

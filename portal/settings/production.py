@@ -3,10 +3,14 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import CACHES, SECRET_KEY, env
+from .base import CACHES, DUPLICATE_INDEX_KEY, SECRET_KEY, env
 
 if not SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random value of 50+ characters.")
+if len(DUPLICATE_INDEX_KEY) < 32 or DUPLICATE_INDEX_KEY == SECRET_KEY:
+    raise ImproperlyConfigured(
+        "DUPLICATE_INDEX_KEY must be set to a random value of 32+ characters, not SECRET_KEY."
+    )
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     # TOTP replay protection and rate limits live in the cache: it must be shared.
     raise ImproperlyConfigured("REDIS_URL must be set in production.")

@@ -6,6 +6,7 @@ from .base import *  # noqa: F403
 from .base import TEMPLATES, env
 
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
+DUPLICATE_INDEX_KEY = "test-only-duplicate-index-key"
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/portal"),
 }

@@ -14,6 +14,8 @@ DATA_MANAGER = "data_manager"
 CONSENT_ADMIN = "consent_admin"
 SURVEY_ADMIN = "survey_admin"
 ADMINISTRATOR = "administrator"
+BIOBANK = "biobank"
+CONSENT_MANAGER = "consent_manager"
 
 ROLES: dict[str, tuple[str, ...]] = {
     # Aggregates only: never a participant identity.
@@ -24,15 +26,20 @@ ROLES: dict[str, tuple[str, ...]] = {
     DATA_MANAGER: ("results.manage_samples",),
     CONSENT_ADMIN: ("consent.manage_consent_versions",),
     SURVEY_ADMIN: ("surveys.manage_surveys",),
+    # Ships, receives and rejects kits by barcode; prints labels (recorded as access).
+    BIOBANK: ("kits.manage_kits",),
+    # Publishes re-consent campaigns (with the ethics approval) and reads their progress.
+    CONSENT_MANAGER: ("consent_campaigns.manage_campaigns",),
     # Manages accounts and travel; sees dashboards; reads no participant record.
     ADMINISTRATOR: ("portal.manage_staff", "portal.approve_travel", "portal.view_dashboards"),
 }
 
 # Roles whose grant needs a second, pre-existing administrator (R29, issue 15).
-PRIVILEGED = frozenset({ADMINISTRATOR, SUPPORT, COUNSELLOR, DATA_MANAGER})
+PRIVILEGED = frozenset({ADMINISTRATOR, SUPPORT, COUNSELLOR, DATA_MANAGER, BIOBANK, CONSENT_MANAGER})
 # Roles that read participant-level data: never held together with administrator, so
 # the person who hands out powers never uses them on participants' records.
-DATA_READING = frozenset({SUPPORT, COUNSELLOR, DATA_MANAGER})
+# Biobank staff print labels that carry a participant's address.
+DATA_READING = frozenset({SUPPORT, COUNSELLOR, DATA_MANAGER, BIOBANK})
 
 ROLE_LABELS = {
     RECRUITMENT: "Recruitment (aggregate dashboards)",
@@ -41,6 +48,8 @@ ROLE_LABELS = {
     DATA_MANAGER: "Data manager (samples)",
     CONSENT_ADMIN: "Consent administrator",
     SURVEY_ADMIN: "Survey administrator",
+    BIOBANK: "Biobank (kits: ship, receive, reject)",
+    CONSENT_MANAGER: "Consent manager (re-consent campaigns)",
     ADMINISTRATOR: "Administrator (staff accounts, travel approvals)",
 }
 

@@ -247,6 +247,58 @@ STAFF_USER = Fill(
     made_up=_ints("user_id"),
 )
 
+
+def _foreign_duplicate_pair(w: World) -> list[dict[str, Any]]:
+    """A possible-duplicate pair worked on at the outsider's site (site B)."""
+    from participants.duplicates.models import DuplicateFlag
+
+    first, second = sorted((w.participant.person, w.outsider.person), key=lambda p: p.pk)
+    flag, _ = DuplicateFlag.objects.get_or_create(
+        first=first, second=second, defaults={"site": w.outsider.person.site}
+    )
+    return [{"flag_id": flag.public_id}]
+
+
+def _foreign_kit(w: World) -> list[dict[str, Any]]:
+    """The outsider's blood-draw kit (with a visit letter)."""
+    from participants.kits.models import Kit, PartnerSite
+
+    kit, _ = Kit.objects.get_or_create(
+        participant=w.outsider.person,
+        defaults={
+            "kind": "blood",
+            "barcode": "CK0000000042",
+            "partner_site": PartnerSite.objects.first(),
+        },
+    )
+    return [{"kit_id": kit.public_id}]
+
+
+def _foreign_campaign(w: World) -> list[dict[str, Any]]:
+    """A campaign that asks only the outsider (the participant is not a member)."""
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+
+    from participants.consent.campaigns.models import Campaign, Member
+
+    campaign = Campaign.objects.filter(ethics_number="IRB-ENUM").first()
+    if campaign is None:
+        version = w.outsider.record.version
+        campaign = Campaign(
+            version=version, from_version=version, ethics_number="IRB-ENUM",
+            ethics_date=dt.date(2026, 12, 1), policy="continue", created_by=w.staff,
+        )  # fmt: skip
+        campaign.ethics_document.save("enum.pdf", ContentFile(b"%PDF-1.7"), save=False)
+        campaign.save()
+        Member.objects.create(campaign=campaign, participant=w.outsider.person, language="en")
+    return [{"campaign_id": campaign.public_id}]
+
+
+CAMPAIGN_MADE_UP = ({"campaign_id": uuid.UUID(int=0)}, {"campaign_id": uuid.uuid4()})
+KIT_MADE_UP = ({"kit_id": uuid.UUID(int=0)}, {"kit_id": uuid.uuid4()})
+KIT = Fill("catalog", foreign=_foreign_kit, made_up=KIT_MADE_UP)  # the biobank sees every kit
+
 ROUTES: dict[str, Fill] = {
     # --- participants
     "me/results/<int:pk>/": REPORT,
@@ -274,6 +326,15 @@ ROUTES: dict[str, Fill] = {
         made_up=({"copy_id": uuid.UUID(int=0)}, {"copy_id": uuid.uuid4()}),
     ),
     "me/consent/<slug:code>/": CONSENT_CODE,
+    "me/reconsent/<uuid:campaign_id>/": Fill(
+        "owned", foreign=_foreign_campaign, made_up=CAMPAIGN_MADE_UP
+    ),
+    "staff/consent/campaigns/<uuid:campaign_id>/": Fill(
+        "catalog",  # consent managers see every campaign's counts (no identities)
+        foreign=_foreign_campaign,
+        made_up=CAMPAIGN_MADE_UP,
+    ),
+    "me/kit/<uuid:kit_id>/letter/": Fill("owned", foreign=_foreign_kit, made_up=KIT_MADE_UP),
     "me/consent/<slug:code>/withdraw/": CONSENT_CODE,
     "me/consent/<slug:code>/signed/": CONSENT_CODE,
     "unsubscribe/<str:token>/": Fill(
@@ -377,6 +438,13 @@ ROUTES: dict[str, Fill] = {
         "catalog",  # data managers enter every confirmation; each look is access-logged
         foreign=lambda w: [{"pk": w.outsider.risk_report.pk}],
         made_up=_ints("pk"),
+    ),
+    "staff/kits/<uuid:kit_id>/": KIT,
+    "staff/kits/<uuid:kit_id>/label/": KIT,
+    "staff/duplicates/<uuid:flag_id>/": Fill(
+        "owned",  # own site's pairs only
+        foreign=_foreign_duplicate_pair,
+        made_up=({"flag_id": uuid.UUID(int=0)}, {"flag_id": uuid.uuid4()}),
     ),
 }
 

@@ -12,6 +12,7 @@ PRODUCTION_ENV = {
     "REDIS_URL": "redis://127.0.0.1:6379/3",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/3",
     "EMAIL_URL": "smtp+tls://mailer:pw@smtp.example.org:587",
+    "DUPLICATE_INDEX_KEY": "Hq8-Zt3Lw9Xc2Vb7Nm4Kp1Jd6Fs0Ga5Er8Ty3Ui7Op2As",
 }
 
 
@@ -44,3 +45,10 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_duplicate_index_key():
+    for key in ("", PRODUCTION_ENV["SECRET_KEY"]):
+        result = _manage("check", env={**PRODUCTION_ENV, "DUPLICATE_INDEX_KEY": key})
+        assert result.returncode != 0
+        assert "DUPLICATE_INDEX_KEY must be set" in result.stderr

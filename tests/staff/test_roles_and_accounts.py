@@ -141,5 +141,5 @@ def test_demo_staff_have_totp(db):
 
     logins = seed_demo_staff()
     again = seed_demo_staff()
-    assert len(logins) == 6 and [x[2] for x in logins] == [x[2] for x in again]
+    assert len(logins) == 7 and [x[2] for x in logins] == [x[2] for x in again]
     assert all("TOTP secret" in what for _e, _p, what in logins)

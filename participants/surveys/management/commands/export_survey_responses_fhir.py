@@ -12,11 +12,15 @@ def completed_responses(survey: str | None = None) -> Iterator[dict]:
     """Every completed response as a QuestionnaireResponse, streamed row by row.
 
     Keyed by the research id, never the participant id; identifying items are left out;
-    participants who withdrew with "no further use of my data" (tier 2, 3) are left out.
+    participants who withdrew with "no further use of my data" (tier 2, 3) are left out, and
+    so are those a "pause data use" re-consent campaign is still waiting for.
     """
+    from participants.consent.campaigns.selectors import paused_participant_ids
+
     responses = (
         SurveyResponse.objects.filter(status=ResponseStatus.COMPLETED)
         .exclude(participant__withdrawal_tier__gte=WithdrawalTier.NO_FURTHER_USE)
+        .exclude(participant__in=paused_participant_ids())
         .select_related("version", "participant")
         .only(
             "public_id",

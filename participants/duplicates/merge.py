@@ -1,0 +1,75 @@
+"""What “same person: keep A, retire B” moves from B to A, once the participant confirms.
+
+Each mover takes `keep` and `retire`, moves its rows with one UPDATE (or a few) and
+returns how many rows moved, for the audit row. Other areas (kits) register their
+own with `register_merge_mover`. Movers run inside the merge's transaction.
+"""
+
+from collections.abc import Callable
+
+import pgtrigger
+from django.db.models import Q
+
+from participants.models import Participant
+
+MergeMover = Callable[..., int]
+_movers: dict[str, MergeMover] = {}
+
+
+def register_merge_mover(name: str, mover: MergeMover) -> None:
+    _movers[name] = mover
+
+
+def merge_movers() -> dict[str, MergeMover]:
+    return dict(_movers)
+
+
+def _move_consents(*, keep: Participant, retire: Participant) -> int:
+    from participants.consent.models import ComprehensionAttempt, ConsentRecord
+
+    # Signed records are append-only: the trigger is lifted for this one statement,
+    # which changes only whose account the record belongs to. The signed text, its
+    # hash, the typed name and the time stay exactly as signed.
+    with pgtrigger.ignore("consent.ConsentRecord:consent_record_append_only"):
+        moved = ConsentRecord.objects.filter(participant=retire).update(participant=keep)
+    ComprehensionAttempt.objects.filter(participant=retire).update(participant=keep)
+    return moved
+
+
+def _move_survey_answers(*, keep: Participant, retire: Participant) -> int:
+    from participants.surveys.models import ResponseStatus, SurveyResponse
+
+    # Only finished surveys, and only those the kept account has not finished itself
+    # (one completed response per survey): where both answered, the kept account's
+    # answers stand and the other's stay, unused, with the retired account. An
+    # unfinished one can simply be finished again.
+    done = SurveyResponse.objects.filter(
+        participant=keep, status=ResponseStatus.COMPLETED
+    ).values_list("survey_code", flat=True)
+    return (
+        SurveyResponse.objects.filter(participant=retire, status=ResponseStatus.COMPLETED)
+        .exclude(survey_code__in=list(done))
+        .update(participant=keep)
+    )
+
+
+def _move_samples(*, keep: Participant, retire: Participant) -> int:
+    from results.models import RecontactTask, Report, Sample
+
+    # Reports are numbered per participant and type: when the kept account has DNA
+    # results of its own, they stand and the other account's stay where they are
+    # (the audit row shows 0 moved); a laboratory sample is one person's either way.
+    if (
+        Sample.objects.filter(participant=keep).exists()
+        or Report.objects.filter(participant=keep).exists()
+    ):
+        return 0
+    moved = Sample.objects.filter(participant=retire).update(participant=keep)
+    Report.objects.filter(participant=retire).update(participant=keep)
+    RecontactTask.objects.filter(Q(participant=retire)).update(participant=keep)
+    return moved
+
+
+register_merge_mover("consents", _move_consents)
+register_merge_mover("survey_answers", _move_survey_answers)
+register_merge_mover("samples", _move_samples)

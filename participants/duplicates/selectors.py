@@ -1,0 +1,55 @@
+"""Reads for the duplicate pages and the dashboard figures (aggregates only)."""
+
+import statistics
+
+from django.db.models import Count, Q
+
+from participants.dashboards.disclosure import is_small
+from participants.duplicates.models import DuplicateFlag, FlagStatus
+
+RESOLVED = (FlagStatus.NOT_SAME, FlagStatus.MERGED)
+
+
+def flags_for_site(site) -> list[DuplicateFlag]:
+    if site is None:
+        return []
+    return list(
+        DuplicateFlag.objects.filter(site=site, status__in=[FlagStatus.OPEN, FlagStatus.AWAITING])
+        .order_by("created", "id")
+        .only("public_id", "created", "status", "matched_on")[:200]
+    )
+
+
+def flag_for_site(site, public_id) -> DuplicateFlag | None:
+    if site is None:
+        return None
+    return (
+        DuplicateFlag.objects.select_related("first", "second", "keep", "retire")
+        .filter(site=site, public_id=public_id)
+        .first()
+    )
+
+
+def duplicate_figures(*, site=None) -> dict:
+    """Flagged, resolved, open and the median days to resolve, with small cells hidden.
+
+    A count from 1 to the small-cell maximum is None; so is the median when it rests
+    on that few resolved pairs.
+    """
+    flags = DuplicateFlag.objects.all()
+    if site is not None:
+        flags = flags.filter(site=site)
+    counts = flags.aggregate(
+        flagged=Count("id"),
+        resolved=Count("id", filter=Q(status__in=RESOLVED)),
+        merged=Count("id", filter=Q(status=FlagStatus.MERGED)),
+    )
+    durations = [
+        (resolved - created).total_seconds() / 86400
+        for created, resolved in flags.filter(status__in=RESOLVED).values_list(
+            "created", "resolved_at"
+        )
+    ]
+    median = round(statistics.median(durations), 1) if durations else None
+    shown = {k: (None if is_small(v) else v) for k, v in counts.items()}
+    return {**shown, "median_days_to_resolve": None if is_small(len(durations)) else median}

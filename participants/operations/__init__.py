@@ -1,0 +1,1 @@
+"""Program-operations figures for the recruitment dashboards (aggregates only)."""
