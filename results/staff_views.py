@@ -279,14 +279,27 @@ def recontact_close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def qc_list(request: HttpRequest) -> HttpResponse:
     # Sample and research ids with the engine's QC checks: no result, no identity.
-    holds = list(qc_holds_pending()[:200])
+    from portal.staff_visibility import SAMPLES, visible_participants
+
+    holds = list(
+        qc_holds_pending().filter(
+            sample__participant__in=visible_participants(request.user, purpose=SAMPLES)
+        )[:200]
+    )
     return render(request, "results/staff/qc_list.html", {"holds": holds, "form": QcDecisionForm()})
 
 
 @staff_permission("results.manage_samples")
 @require_POST
 def qc_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    interpretation = get_object_or_404(qc_holds_pending(), pk=pk)
+    from portal.staff_visibility import SAMPLES, visible_participants
+
+    interpretation = get_object_or_404(
+        qc_holds_pending().filter(
+            sample__participant__in=visible_participants(request.user, purpose=SAMPLES)
+        ),
+        pk=pk,
+    )
     form = QcDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a decision and give a reason (5 characters or more).")
@@ -306,19 +319,32 @@ def qc_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def confirmation_list(request: HttpRequest) -> HttpResponse:
     # Pseudonymous: participant number and report only; the finding is on the detail page.
-    reports = list(awaiting_confirmation()[:200])
+    from portal.staff_visibility import REVIEW, visible_participants
+
+    reports = list(
+        awaiting_confirmation().filter(
+            participant__in=visible_participants(request.user, purpose=REVIEW)
+        )[:200]
+    )
     return render(request, "results/staff/confirmation_list.html", {"reports": reports})
 
 
 @staff_permission("results.manage_samples")
 @require_http_methods(["GET", "POST"])
 def confirmation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    report = get_object_or_404(awaiting_confirmation(), pk=pk)
+    from portal.staff_visibility import REVIEW, visible_participants
+
+    report = get_object_or_404(
+        awaiting_confirmation().filter(
+            participant__in=visible_participants(request.user, purpose=REVIEW)
+        ),
+        pk=pk,
+    )
     access_record(
         staff=request.user,
         participant=report.participant,
-        what="genetic finding to confirm",
-        reason=f"orthogonal confirmation, report {report.pk}",
+        what="results.report",
+        reason=f"confirmation:{report.pk}",
         request=request,
     )
     form = ConfirmationForm(request.POST or None)

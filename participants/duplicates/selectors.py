@@ -20,14 +20,20 @@ def flags_for_site(site) -> list[DuplicateFlag]:
     )
 
 
-def flag_for_site(site, public_id) -> DuplicateFlag | None:
+def flag_for_site(site, public_id, *, staff=None) -> DuplicateFlag | None:
+    """One of the site's pairs; with `staff`, only while both people may be shown to them
+    (a participant withdrawn from further use is not, R30)."""
     if site is None:
         return None
-    return (
-        DuplicateFlag.objects.select_related("first", "second", "keep", "retire")
-        .filter(site=site, public_id=public_id)
-        .first()
+    flags = DuplicateFlag.objects.select_related("first", "second", "keep", "retire").filter(
+        site=site, public_id=public_id
     )
+    if staff is not None:
+        from portal.staff_visibility import SUPPORT, visible_participants
+
+        visible = visible_participants(staff, purpose=SUPPORT)
+        flags = flags.filter(first__in=visible, second__in=visible)
+    return flags.first()
 
 
 def duplicate_figures(*, site=None) -> dict:

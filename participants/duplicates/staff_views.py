@@ -58,7 +58,7 @@ def _record_access(request: HttpRequest, flag, *, what: str, reason: str) -> Non
 @require_http_methods(["GET", "POST"])
 def pair(request: HttpRequest, flag_id: uuid.UUID) -> HttpResponse:
     site = _support_site(request)
-    flag = flag_for_site(site, flag_id)
+    flag = flag_for_site(site, flag_id, staff=request.user)
     if flag is None:
         raise Http404
     key = str(flag.public_id)

@@ -25,8 +25,19 @@ def _biobank(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _kit(kit_id: uuid.UUID) -> Kit:
-    kit = Kit.objects.select_related("participant", "partner_site").filter(public_id=kit_id).first()
+def _kit(kit_id: uuid.UUID, staff) -> Kit:
+    """One kit, or 404: a participant withdrawn from further use is not shown (R30); a kit
+    that reaches the lab after that is flagged for destruction at the scan, by barcode."""
+    from portal.staff_visibility import SAMPLES, visible_participants
+
+    kit = (
+        Kit.objects.select_related("participant", "partner_site")
+        .filter(
+            public_id=kit_id,
+            participant__in=visible_participants(staff, purpose=SAMPLES),
+        )
+        .first()
+    )
     if kit is None:
         raise Http404
     return kit
@@ -69,7 +80,7 @@ def receive(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def kit_detail(request: HttpRequest, kit_id: uuid.UUID) -> HttpResponse:
     _biobank(request)
-    kit = _kit(kit_id)
+    kit = _kit(kit_id, request.user)
     ship = ShipForm(request.POST if request.POST.get("step") == "ship" else None)
     reject = RejectForm(request.POST if request.POST.get("step") == "reject" else None)
     if request.method == "POST":
@@ -95,7 +106,7 @@ def kit_detail(request: HttpRequest, kit_id: uuid.UUID) -> HttpResponse:
 def label(request: HttpRequest, kit_id: uuid.UUID) -> HttpResponse:
     """Packing slip and label. POST only: printing one is an access to an address."""
     _biobank(request)
-    kit = _kit(kit_id)
+    kit = _kit(kit_id, request.user)
     access_record(
         staff=request.user,
         participant=kit.participant,

@@ -65,7 +65,39 @@ PARTICIPANT_ROUTES: dict[str, tuple[str, Fill] | None] = {
         lambda c: {"pk": c.report.interpretation.sample.manifest_id},
     ),
     "staff/results/releases/<int:pk>/reinterpret/": None,
+    # Issue 14: a held sample's QC decision, a positive finding's confirmation.
+    "staff/results/qc/<int:pk>/": ("POST", lambda c: {"pk": c.report.interpretation_id}),
+    "staff/results/confirmations/<int:pk>/": ("GET", lambda c: {"pk": c.report.pk}),
+    # Issue 18: the participant's kit (its label carries their address), a duplicate pair.
+    "staff/kits/<uuid:kit_id>/": ("GET", lambda c: {"kit_id": _kit(c).public_id}),
+    "staff/kits/<uuid:kit_id>/label/": ("POST", lambda c: {"kit_id": _kit(c).public_id}),
+    "staff/duplicates/<uuid:flag_id>/": ("GET", lambda c: {"flag_id": _pair(c).public_id}),
+    "staff/consent/campaigns/<uuid:campaign_id>/": None,  # counts only, no identities
 }
+
+
+def _kit(case: "Case"):
+    from participants.kits.models import Kit
+
+    kit, _ = Kit.objects.get_or_create(
+        participant=case.person, defaults={"kind": "saliva", "barcode": "CK0000000077"}
+    )
+    return kit
+
+
+def _pair(case: "Case"):
+    from participants.duplicates.models import DuplicateFlag
+    from tests.factories import ParticipantFactory
+
+    other = ParticipantFactory(site=case.person.site)
+    first, second = sorted((case.person, other), key=lambda p: p.pk)
+    flag = (
+        DuplicateFlag.objects.filter(first=case.person).first()
+        or DuplicateFlag.objects.filter(second=case.person).first()
+    )
+    if flag is None:
+        flag = DuplicateFlag.objects.create(first=first, second=second, site=case.person.site)
+    return flag
 
 
 def _staff_routes():
@@ -92,6 +124,7 @@ def case(participant, kb, make_staff) -> Case:
     # same user.
     staff = make_staff("support", "genetic_counsellor", "data_manager")
     staff.user_permissions.add(Permission.objects.get(codename="export_consent_fhir"))
+    staff.user_permissions.add(Permission.objects.get(codename="manage_kits"))
     Report.objects.filter(pk=report.pk).update(assigned_counsellor=staff)
     recontact = RecontactTask.objects.create(
         participant=participant,

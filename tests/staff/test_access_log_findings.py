@@ -58,9 +58,9 @@ def test_a_counsellors_report_read_is_named_as_such_to_the_participant(
     event = AccessEvent.objects.get()
     assert (event.what, event.reason) == ("results.report", f"review:{report.pk}")
     body = participant_client.get(reverse("participants:access_log")).content.decode()
-    assert "Genetic counsellor" in body
-    assert "Your results" in body and "Reviewing your results before release" in body
-    assert "Part of your record" not in body and "Other work on your record" not in body
+    # in plain words (participants/dashboards/access_wording.py), from the precise codes
+    assert "A genetic counsellor reviewed your DNA report before it was released to you." in body
+    assert "part of your record" not in body and "other work on your record" not in body
 
 
 # --- 8: frozen at read time -----------------------------------------------------------------
@@ -71,12 +71,12 @@ def test_deactivating_a_reader_does_not_rewrite_what_the_participant_sees(
     event = AccessEvent.objects.get()
     assert (event.roles, event.site, event.format) == ("support", "site-a", 2)
     before = participant_client.get(reverse("participants:access_log")).content.decode()
-    assert "Participant support" in before and "Site-A" in before
+    assert "A member of our support team" in before and "Site-A" in before
     # Later the reader is deactivated (roles cleared) and their profile moved elsewhere.
     services.staff_deactivate(actor=admin_user, user=supporter, reason="left")
     StaffProfile.objects.filter(user=supporter).update(site=SiteFactory(code="elsewhere"))
     after = participant_client.get(reverse("participants:access_log")).content.decode()
-    assert "Participant support" in after and "Site-A" in after
+    assert "A member of our support team" in after and "Site-A" in after
 
 
 def test_the_frozen_role_and_site_are_covered_by_the_hash(supporter, participant):

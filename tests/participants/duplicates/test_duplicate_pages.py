@@ -48,7 +48,7 @@ def test_a_pair_opens_only_after_a_stated_reason_and_lands_in_both_access_logs(s
     # The participant sees it on "Who has seen my data".
     own = Client()
     own.force_login(flag.second.user)
-    assert "Participant support" in own.get("/me/access/").content.decode()
+    assert "A member of our support team" in own.get("/me/access/").content.decode()
 
 
 def test_decisions_through_the_page(supporter, flag):
