@@ -11,12 +11,10 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -24,6 +22,7 @@ from django.utils import timezone
 from participants.models import Participant, User, WithdrawalTier
 from portal.audit import audit_record
 from portal.outbox import outbox_enqueue
+from portal.private_files import local_copy
 from results.interpretation import interpret_vcf
 from results.models import (
     Choice,
@@ -294,14 +293,15 @@ def interpretation_execute(*, interpretation_id: int) -> bool:
     if interpretation.state != Interpretation.State.RUNNING:
         return False
     sample = interpretation.sample
-    path = Path(storages["private"].path(sample.vcf_name))
     try:
-        result = interpret_vcf(
-            path,
-            sample=sample.sample_id,
-            sex=sample.sex or None,
-            clinvar=clinvar_for(interpretation.release),
-        )
+        # On object storage (several hosts) the VCF is copied to a temporary file first.
+        with local_copy(sample.vcf_name) as path:
+            result = interpret_vcf(
+                path,
+                sample=sample.sample_id,
+                sex=sample.sex or None,
+                clinvar=clinvar_for(interpretation.release),
+            )
     except VcfIntakeError as error:
         message = str(error)
         if "is not in the VCF" in message:

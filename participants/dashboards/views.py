@@ -19,6 +19,7 @@ from participants.dashboards.figures import STAGE_LABELS, Filters, dashboard_fig
 from participants.dashboards.models import EnrollmentSummary
 from participants.journey import ORDER
 from portal.audit import audit_record
+from portal.db_router import replica_reads
 from portal.models import Site
 
 
@@ -86,7 +87,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("portal.view_dashboards"):
         return _staff_home(request)
     form = FilterForm(request.GET or None)
-    figures = dashboard_figures(form.filters())
+    filters = form.filters()
+    with replica_reads():  # aggregates: a replica's few seconds of lag are fine
+        figures = dashboard_figures(filters)
     return render(
         request,
         "staff/dashboard.html",
@@ -150,7 +153,9 @@ def export(request: HttpRequest) -> HttpResponse:
         return _staff_home(request)
     form = ExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        rows = export_rows(form.cleaned_data["table"], form.filters())
+        filters = form.filters()
+        with replica_reads():
+            rows = export_rows(form.cleaned_data["table"], filters)
         if len(rows) - 1 > form.cleaned_data["rows"]:
             form.add_error(
                 None,
