@@ -4,9 +4,11 @@ Reads go to the `replica` alias only when all of these hold:
 
 - `DATABASE_REPLICA_URL` is set (so `settings.DATABASES` has a `replica` alias);
 - the code asked for it with `replica_reads()` (staff dashboards, figures, exports);
-- nothing was written in this request, and this client wrote nothing in the last
-  `DATABASE_REPLICA_PIN_SECONDS` (a cookie set by `PrimaryAfterWriteMiddleware`): what a
-  staff member just changed is never hidden by replica lag;
+- the view has written nothing so far in this request, and this client's requests wrote
+  nothing in the last `DATABASE_REPLICA_PIN_SECONDS` (a cookie set by
+  `PrimaryAfterWriteMiddleware`): what a staff member just changed is never hidden by
+  replica lag. Bookkeeping that middleware does around every staff request (session
+  activity, the access log) is not data a dashboard reads and does not count;
 - no transaction is open on the primary (a read inside `atomic()` belongs with its writes).
 
 Participant pages never call `replica_reads()`, so they always read the primary. A replica
@@ -78,8 +80,9 @@ class PrimaryReplicaRouter:
 
 
 class PrimaryAfterWriteMiddleware:
-    """Per request: start unpinned (threads are reused), pin when the client wrote lately,
-    and after a request that wrote, pin this client to the primary for a few seconds."""
+    """The innermost middleware. Per request: forget writes made before the view (threads
+    are reused, and outer middleware does bookkeeping writes), pin to the primary when the
+    client wrote lately, and after a view that wrote, pin this client for a few seconds."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response

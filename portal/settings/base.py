@@ -52,8 +52,6 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost, so it sees every write of the request (the session's included).
-    "portal.db_router.PrimaryAfterWriteMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -69,6 +67,9 @@ MIDDLEWARE = [
     "portal.middleware.UserSessionsActivityMiddleware",
     "portal.staff_security.StaffSecurityMiddleware",
     "portal.middleware.NoStoreForAuthenticatedMiddleware",
+    # Innermost: it sees the view's own writes, not the bookkeeping of the middleware above
+    # (session activity, access log), which dashboards never read.
+    "portal.db_router.PrimaryAfterWriteMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
