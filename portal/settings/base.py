@@ -282,8 +282,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 # Must exceed the longest task, or Redis re-delivers a task still running.
 # Socket timeouts: a broker that hangs (not refusing, just silent) must not hold a web
 # request; the outbox row stays and is published later.
+# Also how long a task that a killed worker host held waits before another host runs it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 2 * 60 * 60,
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60),
     "socket_timeout": 5,
     "socket_connect_timeout": 5,
 }
