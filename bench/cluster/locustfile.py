@@ -19,7 +19,6 @@ import time
 import gevent.socket
 from geventhttpclient import connectionpool
 from geventhttpclient.response import HTTPParseError
-from geventhttpclient.useragent import BadStatusCode
 
 from bench.load import locustfile as surge
 from bench.load.journey import PASSWORD, Journey
@@ -27,7 +26,7 @@ from bench.load.journey import PASSWORD, Journey
 ADDRESSES = [a for a in os.environ.get("CLUSTER_SOURCE_ADDRESSES", "").split(",") if a]
 _next_address = itertools.cycle(ADDRESSES) if ADDRESSES else None
 RETRY_STATUSES = {502, 503, 504}
-ATTEMPTS = 4
+ATTEMPTS = 6  # with waits of 1, 2, 4, 8, 16 s: a person tries again a few times
 
 
 def _spread_tcp_socket(self, family, socktype, protocol):
@@ -47,15 +46,16 @@ def _go_with_retries(self, method, url, *, name, data=None):
         try:
             return _original_go(self, method, url, name=name, data=data)
         except Exception as error:
-            if isinstance(error, BadStatusCode):
-                retryable = getattr(error, "code", 0) in RETRY_STATUSES
+            code = getattr(error, "code", None)  # locust's and geventhttpclient's status errors
+            if isinstance(code, int):
+                retryable = code in RETRY_STATUSES
             else:  # the connection refused, reset or cut while the host died
                 retryable = isinstance(
                     error, (ConnectionError, OSError, TimeoutError, HTTPParseError)
                 )
             if attempt + 1 == ATTEMPTS or not retryable:
                 raise
-            time.sleep(0.5 * (attempt + 1))
+            time.sleep(2**attempt)
     raise AssertionError("unreachable")
 
 

@@ -590,6 +590,8 @@ class Cluster:
             r"^    server web1 \S+": f"    server web1 {self.ip('web1')}:8000",
             r"^    server web2 \S+": f"    server web2 {self.ip('web2')}:8000",
             r"^    bind 127.0.0.1:8404$": f"    bind {lb}:8404",
+            # Each web host here runs 2 sync workers.
+            r"maxconn 5$": "maxconn 2",
         }
         for pattern, value in replace.items():
             text, n = re.subn(pattern, value, text, flags=re.M)
@@ -1153,9 +1155,9 @@ def main() -> int:
     ):
         os.environ.pop(name, None)
     os.environ["NO_PROXY"] = os.environ["no_proxy"] = "*"
-    volunteers = args.volunteers or (40 if args.short else 1000)
-    genomes = args.genomes or (6 if args.short else 100)
-    users = min(100, max(10, volunteers // 10))
+    volunteers = args.volunteers or (30 if args.short else 1000)
+    genomes = args.genomes or (4 if args.short else 100)
+    users = min(40, max(10, volunteers // 10))
     cluster = Cluster(short=args.short)
     figures: dict = {}
 

@@ -1,8 +1,8 @@
 """The short cluster rehearsal (CI): bench/cluster/rehearsal.py --short.
 
 Ten network namespaces on a private bridge: HAProxy (TLS), 2 web hosts, 2 worker hosts,
-PostgreSQL primary + streaming replica, PgBouncer, Redis and S3. 40 volunteers enroll
-through HAProxy while one web host is SIGKILLed; 18 genomes are interpreted and reported
+PostgreSQL primary + streaming replica, PgBouncer, Redis and S3. 30 volunteers enroll
+through HAProxy while one web host is SIGKILLed; 12 genomes are interpreted and reported
 on 1, then 2 worker hosts, then 2 with one SIGKILLed; the primary is stopped and the
 replica promoted. Everything is torn down at the end. The full run is
 `make cluster-rehearsal` (figures in docs/deploy.md).
@@ -34,7 +34,17 @@ def test_short_cluster_rehearsal(tmp_path):
     before = _namespaces()
     results = tmp_path / "figures.json"
     done = subprocess.run(
-        [PY, str(ROOT / "bench/cluster/rehearsal.py"), "--short", "--results", str(results)],
+        [
+            PY,
+            str(ROOT / "bench/cluster/rehearsal.py"),
+            "--short",
+            "--volunteers",
+            "30",
+            "--genomes",
+            "4",
+            "--results",
+            str(results),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -45,7 +55,7 @@ def test_short_cluster_rehearsal(tmp_path):
     figures = {k: v["value"] for k, v in json.loads(results.read_text()).items()}
 
     # The surge: every volunteer enrolled once, though a web host died half-way.
-    assert figures["cluster_surge_signups_ok"] == 40
+    assert figures["cluster_surge_signups_ok"] == 30
     assert figures["cluster_surge_lost_or_duplicated"] == 0
     # The cohort: every report, PDF (row and S3 object) and e-mail exactly once.
     assert figures["cluster_reports_exactly_once"] == 1
