@@ -10,6 +10,7 @@ each stated in the table it feeds.
 
 import json
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -49,8 +50,12 @@ def table(results: dict) -> str:
         f"~{math.ceil(per_hour / host_rate):,} such processes",
     ))  # fmt: skip
 
-    # 2. Web: a national media surge at 10x the measured peak.
-    peak = v["cluster_surge_requests_per_s"]
+    # 2. Web: a national media surge at 10x the measured peak: the higher of `make load`'s
+    # surge (one host, nothing else running) and the rehearsal's (a shared, busy machine).
+    load = re.search(r"(\d+) requests at (\d+)/s", results["surge_duration_s"]["detail"])
+    peak = max(v["cluster_surge_requests_per_s"], int(load.group(2)) if load else 0)
+    per_journey = v["cluster_surge_requests_per_s"] * v["cluster_surge_duration_s"]
+    per_journey /= max(1, v["cluster_surge_signups_ok"])
     surge = peak * SURGE_FACTOR
     web_cores = cores(surge * 3600 * v["cluster_web_cpu_ms_per_request"] / 1000)
     db_cores = cores(surge * 3600 * v["cluster_db_cpu_ms_per_request"] / 1000)
@@ -58,9 +63,12 @@ def table(results: dict) -> str:
     rows.append((
         f"Web cores for a media surge at {SURGE_FACTOR}x the measured peak",
         f"**{web_cores:,} web cores**, {db_cores:,} database cores, {lb_cores:,} HAProxy cores",
-        f"measured peak {peak:,} requests/s (the rehearsal's surge, every request a step of a "
-        f"real enrollment: sign-up with Argon2, consent, survey pages); x{SURGE_FACTOR} = "
-        f"{surge:,} requests/s; {v['cluster_web_cpu_ms_per_request']} ms web CPU, "
+        f"measured peak {peak:,} requests/s (`make load`'s surge; the rehearsal's was "
+        f"{v['cluster_surge_requests_per_s']}/s on a busier machine), every request a step of "
+        f"a real enrollment (sign-up with Argon2, consent, survey pages, ~{per_journey:.0f} a "
+        f"volunteer); x{SURGE_FACTOR} = {surge:,} requests/s, about "
+        f"{surge / per_journey * 3600:,.0f} complete enrollments an hour; "
+        f"{v['cluster_web_cpu_ms_per_request']} ms web CPU, "
         f"{v['cluster_db_cpu_ms_per_request']} ms database + Redis CPU and "
         f"{v['cluster_lb_cpu_ms_per_request']} ms HAProxy (TLS) CPU per request, "
         f"{TARGET_UTILISATION:.0%} busy. gunicorn workers = web cores + 1 per host; "

@@ -7,8 +7,9 @@ Two additions for the cluster rehearsal:
   connection cut) is retried, as a person presses the button again. Each failed attempt
   is still recorded by locust as a failure (the `cluster_surge_errors` figure);
 - when the lost answer was to a request that had already committed (the e-mailed code
-  accepted, say) the new session cookie went with it: the volunteer lands on the log-in
-  page and logs in with their password, as a person would, and goes on.
+  accepted, say) the new session cookie went with it: pressing again gets a CSRF 403,
+  so the volunteer reloads the page, lands on the log-in page and logs in with their
+  password, as a person would, and goes on.
 """
 
 import itertools
@@ -47,6 +48,10 @@ def _go_with_retries(self, method, url, *, name, data=None):
             return _original_go(self, method, url, name=name, data=data)
         except Exception as error:
             code = getattr(error, "code", None)  # locust's and geventhttpclient's status errors
+            if method == "POST" and attempt > 0 and code == 403:
+                # The lost answer had committed and rotated the CSRF token (a log-in): the
+                # form we press again is stale. A person reloads the page instead.
+                return _original_go(self, "GET", url, name=name)
             if isinstance(code, int):
                 retryable = code in RETRY_STATUSES
             else:  # the connection refused, reset or cut while the host died
