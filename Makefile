@@ -16,6 +16,7 @@ help:
 	@echo "make run    - set up and serve the demo portal on http://127.0.0.1:8000 (SQLite; PORT=… to change)"
 	@echo "make test   - set up and run the whole suite on PostgreSQL and Redis"
 	@echo "make bench  - run the benchmarks and write bench/results.json"
+	@echo "make cluster-rehearsal - the portal on 2 web + 2 worker hosts (network namespaces)"
 	@echo "make lock   - recompile requirements.lock from requirements.in"
 
 $(STAMP): requirements.lock
@@ -52,6 +53,7 @@ lint: venv
 test: venv node_modules/.installed messages
 	@.ci/browser.sh
 	@.ci/services.sh
+	@.ci/cluster.sh
 	$(MAKE) --no-print-directory lint
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(PY) manage.py makemigrations --check --dry-run -v 1
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(VENV)/bin/bandit -q -r portal participants results -lll -x '*/tests/*'
@@ -64,7 +66,7 @@ bench: venv
 lock: venv
 	$(VENV)/bin/pip-compile -q --strip-extras --no-header --allow-unsafe -o requirements.lock requirements.in
 
-.PHONY: help venv messages run lint test bench lock backup restore load
+.PHONY: help venv messages run lint test bench lock backup restore load cluster-rehearsal
 
 backup: venv
 	$(PY) manage.py backup_database $(if $(OUTPUT),--output $(OUTPUT),)
@@ -76,3 +78,8 @@ restore: venv
 load: venv
 	@.ci/services.sh
 	$(PY) bench/load/run_load.py
+
+# Root only (network namespaces). Figures -> bench/results.json; see docs/deploy.md.
+cluster-rehearsal: venv messages
+	@.ci/cluster.sh
+	$(PY) bench/cluster/rehearsal.py

@@ -3,7 +3,6 @@
 import datetime as dt
 import functools
 import hashlib
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ from django.core.files.storage import storages
 from django.db import transaction
 
 from portal.audit import audit_record
+from portal.private_files import local_copy, store_file
 from results.engine import clinvar, knowledge_base
 from results.models import KnowledgeBaseRelease
 
@@ -46,9 +46,7 @@ def knowledge_base_release_register(
         storage = storages["private"]
         stored_name = f"{CLINVAR_FOLDER}/clinvar-{release_label}-{sha[:12]}.json"
         if not storage.exists(stored_name):
-            target = Path(storage.path(stored_name))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+            stored_name = store_file(source, stored_name, storage=storage)
     identity = knowledge_base.knowledge_base_identity(release_label)
     existing = KnowledgeBaseRelease.objects.filter(release=identity["release"]).first()
     if existing is not None:
@@ -86,10 +84,10 @@ def current_release() -> KnowledgeBaseRelease | None:
 @functools.lru_cache(maxsize=4)
 def _clinvar_records(name: str, sha256: str) -> tuple[str, list]:
     # Keyed by the checksum too: a worker never reuses records of a replaced file.
-    path = Path(storages["private"].path(name))
-    if _sha256(path) != sha256:
-        raise RuntimeError(f"ClinVar release file {name} does not match its checksum")
-    return clinvar.read_release(path)
+    with local_copy(name) as path:
+        if _sha256(path) != sha256:
+            raise RuntimeError(f"ClinVar release file {name} does not match its checksum")
+        return clinvar.read_release(path)
 
 
 def clinvar_for(release: KnowledgeBaseRelease) -> tuple[str, list] | None:
@@ -105,6 +103,9 @@ def newest_clinvar() -> tuple[str, list] | Path | None:
     release = current_release()
     if release is not None and release.clinvar_file:
         return clinvar_for(release)
-    folder = Path(storages["private"].path(CLINVAR_FOLDER))
+    try:
+        folder = Path(storages["private"].path(CLINVAR_FOLDER))
+    except NotImplementedError:  # object storage: only registered releases are used
+        return None
     files = sorted(folder.glob("clinvar-*.json")) if folder.is_dir() else []
     return files[-1] if files else None

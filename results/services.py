@@ -11,12 +11,10 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -24,6 +22,7 @@ from django.utils import timezone
 from participants.models import Participant, User, WithdrawalTier
 from portal.audit import audit_record
 from portal.outbox import outbox_enqueue
+from portal.private_files import local_copy
 from results import release_policy
 from results.engine.interpretation import interpret_vcf
 from results.engine.outside_calls import OutsideCallError
@@ -315,10 +314,6 @@ def _fail(interpretation: Interpretation, message: str) -> None:
             )
 
 
-def _private_path(name: str) -> Path | None:
-    return Path(storages["private"].path(name)) if name else None
-
-
 def interpretation_execute(*, interpretation_id: int) -> bool:
     """Runs the engine for a claimed interpretation and stores the findings.
 
@@ -331,18 +326,27 @@ def interpretation_execute(*, interpretation_id: int) -> bool:
     if interpretation.state != Interpretation.State.RUNNING:
         return False
     sample = interpretation.sample
-    path = Path(storages["private"].path(sample.vcf_name))
     try:
-        result = interpret_vcf(
-            path,
-            sample=sample.sample_id,
-            sex=sample.sex or None,
-            clinvar=clinvar_for(interpretation.release),
-            absent_is_reference=sample.absent_is_reference,
-            outside_calls=_private_path(sample.outside_calls_name),
-            declared_wgs=sample.sequencing == Sequencing.WGS,
-            array_genotypes=_private_path(sample.array_genotypes_name),
-        )
+        # On object storage (several hosts) the files are copied to temporary files first.
+        with contextlib.ExitStack() as stack:
+            path = stack.enter_context(local_copy(sample.vcf_name))
+            side = {
+                name: stack.enter_context(local_copy(stored)) if stored else None
+                for name, stored in (
+                    ("outside_calls", sample.outside_calls_name),
+                    ("array_genotypes", sample.array_genotypes_name),
+                )
+            }
+            result = interpret_vcf(
+                path,
+                sample=sample.sample_id,
+                sex=sample.sex or None,
+                clinvar=clinvar_for(interpretation.release),
+                absent_is_reference=sample.absent_is_reference,
+                outside_calls=side["outside_calls"],
+                declared_wgs=sample.sequencing == Sequencing.WGS,
+                array_genotypes=side["array_genotypes"],
+            )
     except (VcfIntakeError, OutsideCallError) as error:
         # a bad VCF, outside-call or array file fails this sample with its one-line reason
         message = str(error)

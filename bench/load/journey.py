@@ -144,6 +144,11 @@ class Journey:
             b + "/accounts/confirm-email/", {"code": self.verification_code()}, name="verify"
         )
         assert url.endswith("/me/"), url
+        self.after_sign_up()
+
+    def after_sign_up(self) -> None:
+        """Profile, comprehension, consents and The Basics (signed in, e-mail verified)."""
+        b = self.base
         self._submit(
             b + "/me/profile/",
             {

@@ -75,6 +75,9 @@ MIDDLEWARE = [
     "portal.middleware.TimeZoneMiddleware",
     "portal.staff_security.StaffSecurityMiddleware",
     "portal.middleware.NoStoreForAuthenticatedMiddleware",
+    # Innermost: it sees the view's own writes, not the bookkeeping of the middleware above
+    # (session activity, access log), which dashboards never read.
+    "portal.db_router.PrimaryAfterWriteMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -102,9 +105,29 @@ TEMPLATES = [
 
 # --- data -------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A read replica (streaming, made with pg_basebackup): staff dashboards, figures and
+# exports read from it through portal.db_router; everything else uses the primary.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    # In tests the alias reads the test database itself (no second copy is created).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# PgBouncer in transaction mode (deploy/pgbouncer/): a server connection belongs to a
+# client only for one transaction, so nothing may outlive a transaction on it.
+DATABASE_PGBOUNCER = env.bool("DATABASE_PGBOUNCER", default=False)
+for _alias, _db in DATABASES.items():
+    _db["ATOMIC_REQUESTS"] = False
+    _db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    _db["CONN_HEALTH_CHECKS"] = True
+    if DATABASE_PGBOUNCER:
+        # .iterator() would DECLARE a cursor that must survive between transactions.
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+        # psycopg prepares a statement after 5 runs; a prepared statement lives on one
+        # server connection, which the next transaction may not get.
+        _db.setdefault("OPTIONS", {})["prepare_threshold"] = None
+DATABASE_ROUTERS = ["portal.db_router.PrimaryReplicaRouter"]
+# After a write, this client's reads stay on the primary for this long (replica lag).
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
@@ -124,12 +147,39 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 PRIVATE_STORAGE_ROOT = Path(
     env.str("PRIVATE_STORAGE_ROOT", default=str(BASE_DIR / "var" / "private"))
 )
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
+# Several web and worker hosts: private files go to S3-compatible object storage
+# (django-storages; docs/deploy.md says why not PostgreSQL). Credentials come from the
+# standard AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables, read by boto3 itself.
+PRIVATE_STORAGE_S3_BUCKET = env.str("PRIVATE_STORAGE_S3_BUCKET", default="")
+if PRIVATE_STORAGE_S3_BUCKET:
+    _private_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": PRIVATE_STORAGE_S3_BUCKET,
+            "endpoint_url": env.str("PRIVATE_STORAGE_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("PRIVATE_STORAGE_S3_REGION", default="") or None,
+            "location": env.str("PRIVATE_STORAGE_S3_PREFIX", default=""),
+            # Never public, never a guessable URL: files are only served through views
+            # that check ownership, so no object ACL and no pre-signed links.
+            "default_acl": None,
+            "querystring_auth": True,
+            # Same semantics as the file system: a name in use gets a new suffix.
+            "file_overwrite": False,
+            "object_parameters": (
+                {"ServerSideEncryption": env.str("PRIVATE_STORAGE_S3_SSE")}
+                if env.str("PRIVATE_STORAGE_S3_SSE", default="")
+                else {}
+            ),
+        },
+    }
+else:
+    _private_storage = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": PRIVATE_STORAGE_ROOT, "base_url": None},
-    },
+    }
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": _private_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 STATIC_URL = "/static/"
@@ -246,8 +296,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 # Must exceed the longest task, or Redis re-delivers a task still running.
 # Socket timeouts: a broker that hangs (not refusing, just silent) must not hold a web
 # request; the outbox row stays and is published later.
+# Also how long a task that a killed worker host held waits before another host runs it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 2 * 60 * 60,
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60),
     "socket_timeout": 5,
     "socket_connect_timeout": 5,
 }

@@ -3,16 +3,21 @@
 import uuid
 
 from .base import *  # noqa: F403
-from .base import TEMPLATES, env
+from .base import DATABASE_PGBOUNCER, DATABASES, TEMPLATES, env
 
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
 DUPLICATE_INDEX_KEY = "test-only-duplicate-index-key"
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/portal"),
+    # The replica and PgBouncer options from base.py, when their variables are set.
+    **{alias: db for alias, db in DATABASES.items() if alias != "default"},
 }
 # Django empties every table between transactional tests with TRUNCATE, which the access
 # log's trigger refuses unless the connection sets this (never set outside the tests).
 DATABASES["default"]["OPTIONS"] = {"options": "-c portal.test_flush=on"}
+if DATABASE_PGBOUNCER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/1")
 CACHES = {
     "default": {

@@ -1,0 +1,117 @@
+"""The enrollment surge of `make load` (bench/load/), through HAProxy to several web hosts.
+
+Two additions for the cluster rehearsal:
+- client addresses are spread: each new connection leaves from the next of the load
+  generator's addresses (CLUSTER_SOURCE_ADDRESSES), as a surge comes from many people;
+- a request whose web host died in the middle (502/503/504 from HAProxy, or the
+  connection cut) is retried, as a person presses the button again. Each failed attempt
+  is still recorded by locust as a failure (the `cluster_surge_errors` figure);
+- when the lost answer was to a request that had already committed (the e-mailed code
+  accepted, say) the new session cookie went with it: pressing again gets a CSRF 403,
+  so the volunteer reloads the page, lands on the log-in page and logs in with their
+  password, as a person would, and goes on.
+"""
+
+import itertools
+import os
+import re
+import time
+
+import gevent.socket
+from geventhttpclient import connectionpool
+from geventhttpclient.response import HTTPParseError
+
+from bench.load import locustfile as surge
+from bench.load.journey import PASSWORD, Journey
+
+ADDRESSES = [a for a in os.environ.get("CLUSTER_SOURCE_ADDRESSES", "").split(",") if a]
+_next_address = itertools.cycle(ADDRESSES) if ADDRESSES else None
+RETRY_STATUSES = {502, 503, 504}
+ATTEMPTS = 6  # with waits of 1, 2, 4, 8, 16 s: a person tries again a few times
+
+
+def _spread_tcp_socket(self, family, socktype, protocol):
+    sock = gevent.socket.socket(family, socktype, protocol)
+    if _next_address is not None:
+        sock.bind((next(_next_address), 0))
+    return sock
+
+
+connectionpool.ConnectionPool._create_tcp_socket = _spread_tcp_socket
+
+_original_go = surge._Client._go
+
+
+def _go_with_retries(self, method, url, *, name, data=None):
+    for attempt in range(ATTEMPTS):
+        try:
+            return _original_go(self, method, url, name=name, data=data)
+        except Exception as error:
+            code = getattr(error, "code", None)  # locust's and geventhttpclient's status errors
+            if method == "POST" and attempt > 0 and code == 403:
+                # The lost answer had committed and rotated the CSRF token (a log-in): the
+                # form we press again is stale. A person reloads the page instead.
+                return _original_go(self, "GET", url, name=name)
+            if isinstance(code, int):
+                retryable = code in RETRY_STATUSES
+            else:  # the connection refused, reset or cut while the host died
+                retryable = isinstance(
+                    error, (ConnectionError, OSError, TimeoutError, HTTPParseError)
+                )
+            if attempt + 1 == ATTEMPTS or not retryable:
+                raise
+            time.sleep(2**attempt)
+    raise AssertionError("unreachable")
+
+
+surge._Client._go = _go_with_retries
+
+
+class ClusterJourney(Journey):
+    def verification_code(self, timeout: float = 60) -> str:
+        """The newest code in the inbox (a second log-in sends another)."""
+        deadline = time.monotonic() + timeout
+        inbox = self.mail_dir / f"{self.email}.eml"
+        pattern = re.compile(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", re.M)
+        while time.monotonic() < deadline:
+            codes = pattern.findall(inbox.read_text(errors="replace")) if inbox.exists() else []
+            if codes:
+                return codes[-1]
+            time.sleep(0.5)
+        raise TimeoutError(f"no verification e-mail for {self.email}")
+
+    def _settle(self, url: str) -> str:
+        """Back on track after a lost answer: log in, enter the newest code."""
+        for _ in range(3):
+            if url.endswith("/accounts/login/"):
+                _, url, _ = self._submit(
+                    url, {"login": self.email, "password": PASSWORD}, name="login-again"
+                )
+            elif url.endswith("/accounts/confirm-email/"):
+                _, url, _ = self._submit(url, {"code": self.verification_code()}, name="verify")
+            else:
+                break
+        return url
+
+    def run(self) -> None:
+        b = self.base
+        self._submit(
+            b + "/join/",
+            {"is_adult": "yes", "us_state": "TX", "can_consent": "yes"},
+            name="screener",
+        )
+        _, url, _ = self._submit(
+            b + "/accounts/signup/",
+            {"email": self.email, "password1": PASSWORD, "password2": PASSWORD},
+            name="signup",
+        )
+        url = self._settle(url)
+        assert url.endswith("/me/"), url
+        self.after_sign_up()
+
+
+surge.Journey = ClusterJourney
+
+
+class ClusterVolunteer(surge.Volunteer):
+    pass
