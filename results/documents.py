@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from results import reports
-from results.models import Report, ReportDocument, ReportFragment, ReportState
+from results.models import Report, ReportDocument, ReportFragment, ReportState, ReportType
 
 LANGUAGES = ("en", "es")
 RELEASED_STATES = (ReportState.RELEASED, ReportState.VIEWED)
@@ -103,7 +103,9 @@ PDF_RENDERERS: dict[str, Callable[[dict[str, Any]], bytes]] = {
 
 def kinds_for(report: Report) -> list[str]:
     kinds = [ReportDocument.Kind.REPORT]
-    if report.requires_review:
+    # Letters are for a positive disease-risk finding (an actionable PGx report is reviewed
+    # too, but it has no family or clinician letter).
+    if report.report_type == ReportType.DISEASE_RISK and report.positive:
         kinds += [ReportDocument.Kind.FAMILY_LETTER, ReportDocument.Kind.CLINICIAN_LETTER]
     return kinds
 

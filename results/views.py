@@ -16,6 +16,11 @@ from results.selectors import ReportGone, latest_shown, report_for_owner, result
 from results.services import preference_for, report_view_record, results_preference_set
 
 
+def _has_letters(report) -> bool:
+    """Family and clinician letters go with a positive disease-risk report only."""
+    return report.report_type == "disease_risk" and report.positive
+
+
 def _language() -> str:
     return "es" if (get_language() or "en")[:2] == "es" else "en"
 
@@ -89,7 +94,7 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "results/report.html",
-        {"report": report, "report_body": body, "letters": report.requires_review},
+        {"report": report, "report_body": body, "letters": _has_letters(report)},
     )
 
 
@@ -104,7 +109,7 @@ def _download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     report, refused = _owned(request, pk)
     if refused is not None:
         return refused
-    if kind != ReportDocument.Kind.REPORT and not report.requires_review:
+    if kind != ReportDocument.Kind.REPORT and not _has_letters(report):
         raise Http404
     language = _language()
     document = ReportDocument.objects.filter(report=report, kind=kind, language=language).first()

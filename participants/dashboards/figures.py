@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -182,7 +182,8 @@ def _stage_atoms(filters: Filters) -> list[tuple[int, str, str, int, int]]:
         SELECT site_id, part, code, {_KEPT} AS kept, SUM(n) AS true_n
         FROM ranked GROUP BY site_id, part, code
     """  # noqa: S608 - table names from the models; every value is a parameter
-    with connection.cursor() as cursor:
+    # Raw SQL picks its connection the way the ORM would (the read replica when routed).
+    with connections[router.db_for_read(StageSummary)].cursor() as cursor:
         cursor.execute(sql, [*params, *params, small, small, small])
         return [(r[0], r[1], r[2], int(r[3] or 0), int(r[4] or 0)) for r in cursor.fetchall()]
 
@@ -203,7 +204,7 @@ def _dimension_atoms(filters: Filters) -> list[tuple[str, str, int, int]]:
         SELECT part, code, {_KEPT} AS kept, SUM(n) AS true_n
         FROM ranked GROUP BY part, code
     """  # noqa: S608 - table names from the models; every value is a parameter
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(EnrollmentSummary)].cursor() as cursor:
         cursor.execute(sql, [*params, small, small, small])
         return [(r[0], r[1], int(r[2] or 0), int(r[3] or 0)) for r in cursor.fetchall()]
 

@@ -15,6 +15,7 @@ through the consents and the signed-PDF download with the keyboard only (Tab to 
 Space to tick, arrow keys to move inside a radio group, typing, Enter on links and buttons).
 """
 
+import datetime as dt
 import io
 import itertools
 import re
@@ -439,7 +440,13 @@ def _review(page, visit: Visit, base: str, report_pk: int, *, release: bool) -> 
 @pytest.mark.parametrize(("lang", "viewport", "keyboard"), CASES)
 def test_whole_journey(live_server, browser, tmp_path, lang, viewport, keyboard):
     from participants.dashboards.demo import DEMO_STAFF_PASSWORD, seed_demo_staff
-    from participants.models import JourneyState, JourneyTransition, Participant, Withdrawal
+    from participants.models import (
+        JourneyState,
+        JourneyTransition,
+        Participant,
+        User,
+        Withdrawal,
+    )
     from portal.models import Site
     from portal.outbox import OutboxMessage
     from results.models import (
@@ -449,6 +456,7 @@ def test_whole_journey(live_server, browser, tmp_path, lang, viewport, keyboard)
         ReportState,
         ReportTransition,
     )
+    from results.services import report_confirmation_record
 
     base = live_server.url
     prefix = "/es" if lang == "es" else ""
@@ -502,12 +510,27 @@ def test_whole_journey(live_server, browser, tmp_path, lang, viewport, keyboard)
         visit(page, "results-overview", phone=phone)
         for report in reports.values():
             report.refresh_from_db()
-        assert reports["pgx"].state == ReportState.RELEASED
+        # RYR1 malignant hyperthermia susceptibility is an actionable PGx result (issue 14):
+        # the PGx report waits for a counsellor too; traits are released at once.
+        assert reports["pgx"].state == ReportState.NEEDS_REVIEW
         assert reports["traits"].state == ReportState.RELEASED
         assert reports["disease_risk"].state == ReportState.NEEDS_REVIEW
 
-        # The PGx report and its PDF.
+        # Counsellor reviews the PGx report; a second counsellor releases it.
         pgx = reports["pgx"].pk
+        counsellors = {}
+        for email_ in ("counsellor@example.org", "counsellor2@example.org"):
+            counsellors[email_] = staff_page()
+            _staff_log_in(counsellors[email_], visit, base, email_, DEMO_STAFF_PASSWORD)
+        first = reports["pgx"].assigned_counsellor.email
+        second = next(e for e in counsellors if e != first)
+        _review(counsellors[first], visit, base, pgx, release=False)
+        _review(counsellors[second], visit, base, pgx, release=True)
+        reports["pgx"].refresh_from_db()
+        assert reports["pgx"].state == ReportState.RELEASED
+
+        # The PGx report and its PDF.
+        page.goto(f"{base}{prefix}/me/results/")
         page.locator(f"main a[href$='/me/results/{pgx}/']").click()
         page.wait_for_url(re.compile(rf".*/me/results/{pgx}/$"))
         assert "CYP2C19" in page.locator("main").inner_text()
@@ -517,20 +540,24 @@ def test_whole_journey(live_server, browser, tmp_path, lang, viewport, keyboard)
         assert info.value.suggested_filename == f"pgx-report-v1-{lang}.pdf"
         assert "CYP2C19" in _pdf_text(info.value)
 
-        # Counsellor reviews; a second counsellor releases.
+        # A data manager records the CLIA lab's orthogonal confirmation (issue 14); then a
+        # counsellor reviews and a second counsellor releases.
         positive = reports["disease_risk"]
-        assert positive.assigned_counsellor.email == "counsellor@example.org"
-        reviewer = staff_page()
-        _staff_log_in(reviewer, visit, base, "counsellor@example.org", DEMO_STAFF_PASSWORD)
-        _review(reviewer, visit, base, positive.pk, release=False)
+        first = positive.assigned_counsellor.email
+        second = next(e for e in counsellors if e != first)
+        report_confirmation_record(
+            report=positive,
+            actor=User.objects.get(email="datamanager@example.org"),
+            lab="Clinical Confirmation Lab",
+            accession="CL-2026-0001",
+            confirmed_on=dt.date(2026, 11, 30),
+        )
+        _review(counsellors[first], visit, base, positive.pk, release=False)
         mail.outbox.clear()
-        releaser = staff_page()
-        _staff_log_in(releaser, visit, base, "counsellor2@example.org", DEMO_STAFF_PASSWORD)
-        _review(releaser, visit, base, positive.pk, release=True)
+        _review(counsellors[second], visit, base, positive.pk, release=True)
         positive.refresh_from_db()
         assert positive.state == ReportState.RELEASED
-        assert positive.reviewed_by.email == "counsellor@example.org"
-        assert positive.released_by.email == "counsellor2@example.org"
+        assert positive.reviewed_by.email == first and positive.released_by.email == second
         assert [m.to for m in mail.outbox] == [[email]]
         assert "RYR1" not in mail.outbox[0].body
 
@@ -614,12 +641,27 @@ def test_whole_journey(live_server, browser, tmp_path, lang, viewport, keyboard)
         assert report.state == ReportState.WITHHELD, (report.report_type, report.state)
     S = ReportState
     expected = {
-        "pgx": [S.PENDING, S.READY, S.RELEASED, S.VIEWED, S.WITHHELD],
+        # RYR1 malignant hyperthermia: an actionable PGx result, reviewed by two people
+        "pgx": [
+            S.PENDING,
+            S.READY,
+            S.NEEDS_REVIEW,
+            S.REVIEWED,
+            S.RELEASED,
+            S.VIEWED,
+            S.WITHHELD,
+        ],
         "traits": [S.PENDING, S.READY, S.RELEASED, S.WITHHELD],  # never opened
         "disease_risk": [
-            S.PENDING, S.READY, S.NEEDS_REVIEW, S.REVIEWED, S.RELEASED, S.VIEWED, S.WITHHELD,
+            S.PENDING,
+            S.READY,
+            S.NEEDS_REVIEW,
+            S.REVIEWED,
+            S.RELEASED,
+            S.VIEWED,
+            S.WITHHELD,
         ],
-    }  # fmt: skip
+    }
     for kind, states in expected.items():
         rows = list(
             ReportTransition.objects.filter(report=reports[kind])

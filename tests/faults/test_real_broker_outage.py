@@ -56,7 +56,7 @@ def _pass_comprehension(session, base: str) -> None:
     token = page_inputs(session, url)["csrfmiddlewaretoken"]
     answers = {q.code: q.correct for q in comprehension_questions("en")}
     done = session.post(url, data={"csrfmiddlewaretoken": token, **answers}, timeout=60)
-    assert done.url.endswith("/me/consent/primary/"), done.url
+    assert done.url.split("#")[0].endswith("/me/consent/primary/"), done.url
 
 
 def _wait_for(predicate, timeout: float) -> None:
@@ -85,7 +85,8 @@ def _saved_and_pending(signed, took: float, participant) -> tuple[ConsentRecord,
     """The participant saw the normal page; the signature committed, its PDF task pending."""
     assert took < HANG_LIMIT_SECONDS, f"signing hung {took:.0f} s with the broker out"
     assert signed.status_code == 200, signed.status_code
-    assert signed.url.endswith("/me/documents/"), signed.url
+    # the signed page offers the next step (issue 16); the signature is what counts here
+    assert signed.url.endswith("/me/consent/primary/signed/"), signed.url
     assert "Your signature is saved" in signed.text
     assert "Something went wrong" not in signed.text
     record = ConsentRecord.objects.get(participant=participant)

@@ -371,12 +371,25 @@ def test_consent_text_and_change_summary_are_cleaned_everywhere_they_are_shown(
     assert html.escape("Consent <script>alert(1)</script>") in captured["html"]
 
 
-def test_review_and_contact_notes_are_shown_escaped(participant, kb, counsellor, second_counsellor):
+def test_review_and_contact_notes_are_shown_escaped(
+    participant, kb, counsellor, second_counsellor, data_manager
+):
+    import datetime as dt
+
     from results.models import CounsellingContact, Report
+    from results.services import report_confirmation_record
     from tests.results.workflow.helpers import make_report
 
     report = make_report(
         participant, kb, state="needs_review", report_type="disease_risk", positive=True
+    )
+    # a positive is reviewed only after its orthogonal confirmation (issue 14)
+    report_confirmation_record(
+        report=report,
+        actor=data_manager,
+        lab="Clinical Lab",
+        accession="ACC-1",
+        confirmed_on=dt.date(2026, 11, 30),
     )
     first = staff_client(counsellor)
     url = reverse("staff_results:review_detail", args=[report.pk])

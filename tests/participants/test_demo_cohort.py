@@ -21,7 +21,7 @@ def test_seed_demo_tops_the_synthetic_cohort_up_once(monkeypatch):
 
 def test_the_synthetic_cohort_gives_the_dashboard_real_figures():
 
-    call_command("seed_participants", participants=600)
+    call_command("seed_participants", participants=3000)
     figures = dashboard_figures(Filters())
     shown = [cell.value for cell in figures.funnel]
     assert all(value is not None and value >= 20 for value in shown), shown  # no "<20"

@@ -19,10 +19,14 @@ def _private_storage(settings, tmp_path):
 
 
 @pytest.fixture
-def kb(db):
+def kb(db, tmp_path_factory):
+    """The current knowledge base with a ClinVar release loaded (empty at the test samples'
+    positions): without a ClinVar release no negative disease-risk report can be issued."""
+    from results.engine.clinvar import write_release
     from results.releases import knowledge_base_release_register
 
-    release, _created = knowledge_base_release_register()
+    path = write_release([], directory=tmp_path_factory.mktemp("clinvar"), release="2025-10")
+    release, _created = knowledge_base_release_register(clinvar_path=path)
     return release
 
 

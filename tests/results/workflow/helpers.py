@@ -66,8 +66,15 @@ def upload(path: Path, name: str | None = None) -> SimpleUploadedFile:
     return SimpleUploadedFile(name or path.name, path.read_bytes(), "application/gzip")
 
 
-def manifest_csv(rows: list[tuple[str, ...]]) -> bytes:
-    lines = ["research_id,sample_id,vcf,sex"] + [",".join(r) for r in rows]
+def manifest_csv(rows: list[tuple[str, ...]], *, attested: bool = True) -> bytes:
+    """A manifest; `attested`: the lab attests absent positions are reference (the 1000
+    Genomes files list variant sites only, so without it most genes are not determined)."""
+    if not attested:
+        lines = ["research_id,sample_id,vcf,sex"] + [",".join(r) for r in rows]
+    else:
+        lines = ["research_id,sample_id,vcf,sex,absent_is_reference"] + [
+            ",".join(r) + ",yes" for r in rows
+        ]
     return ("\n".join(lines) + "\n").encode()
 
 

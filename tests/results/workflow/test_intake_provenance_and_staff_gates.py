@@ -86,24 +86,6 @@ def test_engine_receives_the_lab_flags(monkeypatch, participant, kb, data_manage
     assert interpretation.qc_status == "pass"
 
 
-def test_engine_adapter_drops_arguments_an_older_engine_lacks(monkeypatch):
-    def old_engine(path, *, sample=None, sex=None, clinvar=None, absent_is_reference=False):
-        return {"got": [sample, sex, clinvar, absent_is_reference]}
-
-    monkeypatch.setattr(services, "interpret_vcf", old_engine)
-    out = services._run_engine(
-        "x.vcf.gz",
-        sample="S",
-        sex=None,
-        clinvar=None,
-        absent_is_reference=True,
-        outside_calls=None,
-        declared_wgs=True,
-        array_genotypes=None,
-    )
-    assert out == {"got": ["S", None, None, True]}
-
-
 def test_data_manager_clears_a_qc_hold_over_http(client, participant, kb, data_manager):
     report = make_report(participant, kb, state=S.READY, result=factory_result())
     Interpretation.objects.filter(pk=report.interpretation_id).update(qc_status="review")

@@ -38,11 +38,10 @@ def test_negative_sample_goes_through_and_is_released_on_opt_in(
     assert sample.state == Sample.State.INTERPRETED
     interpretation = Interpretation.objects.get(sample=sample)
     assert interpretation.state == Interpretation.State.DONE
-    # A variant-only 1000 Genomes file with no lab attestation: the matcher finds *1/*2, but
-    # absent core positions are not read as reference, so CYP2C19 is "not determined".
+    # A variant-only 1000 Genomes file, with the lab's attestation in the manifest
     cyp2c19 = interpretation.result["pgx"]["CYP2C19"]
-    assert cyp2c19["matcher_diplotypes"] == ["*1/*2"]
-    assert cyp2c19["status"] == "not_determined" and cyp2c19["diplotypes"] == []
+    assert sample.absent_is_reference
+    assert cyp2c19["status"] == "called" and cyp2c19["diplotypes"] == ["*1/*2"]
     reports = {r.report_type: r for r in Report.objects.filter(participant=participant)}
     assert set(reports) == {"pgx", "disease_risk", "traits"}
     # Nothing is released before the participant chose.
