@@ -30,12 +30,20 @@ def _drain_consent_pdfs(timeout: float = 900) -> None:
 
 
 def people(count: int, out: str) -> None:
+    # A ClinVar release is loaded (empty at these positions), as in production: without one
+    # no negative disease-risk report may be issued (issue 13), and each genome makes three.
+    import tempfile
+
+    from results.engine.clinvar import write_release
     from results.releases import knowledge_base_release_register
     from results.services import results_preference_set
     from tests.factories import ParticipantFactory
     from tests.results.workflow.helpers import give_gror
 
-    knowledge_base_release_register()
+    folder = Path(tempfile.mkdtemp(prefix="cohort-clinvar-"))
+    knowledge_base_release_register(
+        clinvar_path=write_release([], directory=folder, release="2025-10")
+    )
     made = []
     for i in range(count):
         person = ParticipantFactory(

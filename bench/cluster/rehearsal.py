@@ -431,6 +431,8 @@ class Cluster:
             "DJANGO_SETTINGS_MODULE": "bench.cluster.settings",
             "PYTHONPATH": str(ROOT),
             "SECRET_KEY": self.secret,
+            # a separate key for the duplicate-participant blind index (issue 18)
+            "DUPLICATE_INDEX_KEY": "dup-" + self.secret[::-1],
             "ALLOWED_HOSTS": f"{self.ip('lb')},portal.example.org",
             "SITE_URL": self.lb_url,
             "TRUSTED_PROXIES": self.ip("lb"),

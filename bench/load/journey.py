@@ -61,6 +61,11 @@ def main_form(html: str) -> dict:
         and "set_language" not in f["action"]
         and "setlang" not in f["action"]
         and "logout" not in f["action"]
+        # the code page's side forms: "Send me a new code" and "Use this address"
+        and not any(
+            i.get("name") == "action" and i.get("value") in ("resend", "change")
+            for i in f["inputs"]
+        )
     ]
     return forms[-1]
 

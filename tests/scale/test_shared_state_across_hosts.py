@@ -14,7 +14,7 @@ from tests.faults.services import gunicorn_server, page_inputs, portal_env
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
-REFUSED = "Too many failed login attempts"
+REFUSED = "Too many failed log-in attempts"
 
 
 def _failed_login(base: str, email: str) -> bool:
