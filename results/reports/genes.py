@@ -57,7 +57,13 @@ def harmonise(result: dict[str, Any] | None) -> dict[str, Any]:
     data = copy.deepcopy(result or {})
     pgx = data.setdefault("pgx", {})
     findings = data.setdefault("disease_risk", [])
-    found_mhs = {f.get("gene"): f for f in findings if f.get("gene") in MHS_GENES}
+    # Only a call that passed the site checks speaks for the PGx half: a filtered or
+    # low-quality MHS call is never a susceptibility by itself (the sample is held for QC).
+    found_mhs = {
+        f.get("gene"): f
+        for f in findings
+        if f.get("gene") in MHS_GENES and f.get("qc", "pass") == "pass"
+    }
     for gene in MHS_GENES:
         call = pgx.get(gene)
         if gene in found_mhs:

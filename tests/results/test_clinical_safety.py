@@ -606,3 +606,25 @@ def test_identity_check_reads_an_array_text_export(tmp_path: Path) -> None:
     checks = interpret_vcf(sample, array_genotypes=table)["qc"]["checks"]
     identity = next(c for c in checks if c["name"] == "identity")
     assert identity["status"] == "pass" and identity["value"] == 1.0
+
+
+def test_a_filtered_mhs_call_never_becomes_a_pgx_susceptibility() -> None:
+    from results.reports.genes import harmonise
+
+    name = core_alleles.core_alleles("RYR1")[0]
+    (chrom, pos, ref, alt), *_ = allele_sites("RYR1", name)
+    finding = {
+        "gene": "RYR1",
+        "variant": f"{chrom}:{pos}:{ref}>{alt}",
+        "hgvs": f"RYR1:{name}",
+        "zygosity": "heterozygous",
+        "source": "cpic_mhs",
+        "qc": "filtered",
+    }
+    result = {
+        "pgx": {"RYR1": {"diplotypes": [], "phenotype": None, "status": "not_determined"}},
+        "disease_risk": [finding],
+    }
+    harmonised = harmonise(result)
+    assert harmonised["pgx"]["RYR1"]["status"] == "not_determined"
+    assert harmonised["pgx"]["RYR1"]["phenotype"] != "Malignant Hyperthermia Susceptibility"
