@@ -744,6 +744,11 @@ def surge(c: Cluster, volunteers: int, users: int, run_time: str) -> dict:
         rows = list(csv.DictReader(handle))
     total = next(r for r in rows if r["Name"] == "Aggregated")
     journeys_failed = sum(int(r["Failure Count"]) for r in rows if r["Name"] == "journey")
+    failures = Path(f"{stats}_failures.csv")
+    if failures.exists():
+        for failure in csv.DictReader(failures.open()):
+            log(f"surge failure: {failure['Method']} {failure['Name']} x{failure['Occurrences']}: "
+                f"{failure['Error'][:300]}")
     request_failures = int(total["Failure Count"]) - journeys_failed
     accounts = c.count("SELECT count(*) FROM participants_user WHERE email LIKE 'surge%'")
     completed = c.count(

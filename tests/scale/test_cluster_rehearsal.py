@@ -55,7 +55,7 @@ def test_short_cluster_rehearsal(tmp_path):
     figures = {k: v["value"] for k, v in json.loads(results.read_text()).items()}
 
     # The surge: every volunteer enrolled once, though a web host died half-way.
-    assert figures["cluster_surge_signups_ok"] == 30
+    assert figures["cluster_surge_signups_ok"] == 30, done.stdout[-4000:] + done.stderr[-4000:]
     assert figures["cluster_surge_lost_or_duplicated"] == 0
     # The cohort: every report, PDF (row and S3 object) and e-mail exactly once.
     assert figures["cluster_reports_exactly_once"] == 1
