@@ -1,7 +1,7 @@
 """Deletes orphaned files from private storage: written, but no row ever came to name them.
 
 Signed consent PDFs (`participants.consent.tasks._store_document`), report PDFs
-(`results.documents.document_render`) and sample VCFs (`results.intake.sample_manifest_ingest`)
+(`results.documents.document_render`) and sample VCFs (`results.manifests.sample_manifest_ingest`)
 are written to private storage first and their row is committed after. A worker killed in
 between (SIGKILL, OOM), or an ingest whose transaction rolls back, leaves a file no row
 refers to: never served, but personal data that nothing in the database can find.
@@ -40,9 +40,9 @@ logger = logging.getLogger(__name__)
 ACTION = "storage.orphan_deleted"
 # Where the code names its files (tests check these against files the real code wrote).
 # Not swept: knowledge/ (ClinVar release files, public data, results.releases) and
-# incoming/ (the operators' sample import folder, results.intake.import_roots).
+# incoming/ (the operators' sample import folder, results.manifests.import_roots).
 REPORTS_PREFIX = "reports/"  # results.documents._file_name
-SAMPLES_PREFIX = "samples/"  # results.intake.sample_manifest_ingest: samples/<manifest>/...
+SAMPLES_PREFIX = "samples/"  # results.manifests.sample_manifest_ingest: samples/<manifest>/...
 # A file taken aside before deletion; one left by a sweep killed midway is swept next time.
 QUARANTINE = ".sweep-"
 BATCH = 500
@@ -119,7 +119,7 @@ def _old_files(root: str, prefix: str, cutoff: float) -> Iterator[tuple[str, os.
     if not os.path.isdir(top):
         return
     # An import folder configured inside a swept folder holds operators' files: never ours.
-    from results.intake import import_roots
+    from results.manifests import import_roots
 
     skipped = [r for r in map(os.path.realpath, import_roots()) if _within(r, top)]
     # followlinks=False: a symlinked folder is listed but never entered.

@@ -89,7 +89,7 @@ def seed_demo_results() -> list[Sample]:
 
     Call inside the seed's transaction: the pipeline runs when it commits.
     """
-    from results.intake import UploadedFiles, sample_manifest_ingest
+    from results.manifests import UploadedFiles, sample_manifest_ingest
     from results.releases import current_release, knowledge_base_release_register
     from results.services import results_allowed, results_preference_set
 

@@ -24,7 +24,7 @@ from results.forms import (
     QcDecisionForm,
     ReviewForm,
 )
-from results.intake import (
+from results.manifests import (
     MAX_MANIFEST_BYTES,
     FolderFiles,
     ManifestError,

@@ -56,7 +56,7 @@ def _storage(settings, tmp_path):
 
 
 def _participant_with_a_sample(language: str, tmp_path):
-    from results.intake import UploadedFiles, sample_manifest_ingest
+    from results.manifests import UploadedFiles, sample_manifest_ingest
     from results.releases import knowledge_base_release_register
     from tests.factories import ParticipantFactory, UserFactory
     from tests.results.workflow.helpers import give_gror, manifest_csv, renamed_vcf, upload

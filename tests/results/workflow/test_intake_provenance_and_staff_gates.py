@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from portal.models import AccessEvent, AuditEvent
 from results import services
-from results.intake import UploadedFiles, sample_manifest_ingest
+from results.manifests import UploadedFiles, sample_manifest_ingest
 from results.models import Interpretation, Report, ReportState, Sample
 from tests.results.reports.test_report_redesign import MHS_FINDING, factory_result
 from tests.results.workflow.helpers import NEGATIVE, make_report, renamed_vcf, upload

@@ -66,7 +66,7 @@ def _cohort(n):
 
 
 def _ingest(actor, people, vcf_dir, prefix):
-    from results.intake import UploadedFiles, sample_manifest_ingest
+    from results.manifests import UploadedFiles, sample_manifest_ingest
 
     rows, files = [], []
     for i, person in enumerate(people):
