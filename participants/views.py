@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from participants.account_adapter import SCREENER_SESSION_KEY
+from participants.decorators import participant_required
 from participants.enrollment import (
     participant_pause,
     participant_resume,
@@ -19,7 +20,7 @@ from participants.forms import ProfileForm, ScreenerForm, WithdrawForm
 from participants.home_panels import home_panels
 from participants.models import JourneyState, Participant
 from participants.notifications import participant_from_unsubscribe_token
-from participants.selectors import journey_steps, next_step, participant_required
+from participants.selectors import journey_steps, next_step
 from participants.time_zones import remember_time_zone
 
 

@@ -49,6 +49,22 @@ def _clear_cache() -> Iterator[None]:
         client.delete(*keys)
 
 
+@pytest.fixture
+def _private_storage(settings, tmp_path):
+    """Private files (signed PDFs, VCFs, reports) go to this test's folder, never var/private.
+
+    Opt in with an autouse fixture in a conftest, or `pytest.mark.usefixtures`.
+    """
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": settings.PRIVATE_STORAGE_ROOT, "base_url": None},
+        },
+    }
+
+
 # --- the three standing personas -------------------------------------------------
 @pytest.fixture
 def participant(db):

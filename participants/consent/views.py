@@ -8,7 +8,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -34,12 +33,10 @@ from participants.consent.services import (
     consent_sign_blocker,
     consent_withdraw,
 )
-from participants.selectors import journey_steps, next_step, participant_required
+from participants.decorators import participant_required
+from participants.selectors import journey_steps, next_step
+from portal.i18n import content_language
 from portal.staff_security import client_ip
-
-
-def _language() -> str:
-    return "es" if (get_language() or "en")[:2] == "es" else "en"
 
 
 @participant_required
@@ -53,7 +50,7 @@ def consent_start(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def comprehension(request: HttpRequest) -> HttpResponse:
     participant = request.participant
-    language = _language()
+    language = content_language()
     questions = comprehension_questions(language)
     form = ComprehensionForm(request.POST or None, questions=questions)
     results: dict[str, bool] = {}
@@ -91,7 +88,7 @@ def consent_form(request: HttpRequest, code: str) -> HttpResponse:
     participant = request.participant
     consent = get_object_or_404(ConsentForm, code=code)
     version = published_version(code)
-    language = _language()
+    language = content_language()
     blocker = consent_sign_blocker(participant, consent)
     # Before the questions are answered, the page is for reading: it ends with the way
     # on to the questions instead of the signature.
@@ -189,7 +186,7 @@ def consent_signed(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "participants/consent/signed.html",
         {
-            "title": consent.title(_language()),
+            "title": consent.title(content_language()),
             "record": record,
             "message": _signed_message(record.decision),
             "next": next_step(steps) if participant.is_active else None,
@@ -216,7 +213,7 @@ def consent_withdraw_view(request: HttpRequest, code: str) -> HttpResponse:
             request, _("You have not given this permission, so there is nothing to withdraw.")
         )
         return redirect("participants:consent_documents")
-    language = _language()
+    language = content_language()
     form = WithdrawConsentForm(request.POST or None, initial={"language": language})
     if request.method == "POST" and form.is_valid():
         try:
@@ -246,7 +243,7 @@ def consent_withdraw_view(request: HttpRequest, code: str) -> HttpResponse:
 def documents(request: HttpRequest) -> HttpResponse:
     participant = request.participant
     records = documents_for(participant)
-    language = _language()
+    language = content_language()
     decisions = [
         {
             "code": code,

@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from participants.dashboards.access_wording import access_wording
-from participants.selectors import participant_required
+from participants.decorators import participant_required
 from portal.models import AccessEvent, Site
 from portal.staff.roles import COUNSELLOR, DATA_MANAGER, ROLE_LABELS, SUPPORT
 

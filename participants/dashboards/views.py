@@ -23,6 +23,7 @@ from participants.dashboards.figures import (
 from participants.journey import ORDER
 from portal.audit import audit_record
 from portal.db_router import replica_reads
+from portal.decorators import staff_permission_required
 from portal.models import Site
 
 
@@ -87,6 +88,8 @@ def _staff_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The staff landing page (/staff/): the dashboard for those who may see it, else the
+    menu of the pages their roles open. Not a refusal: every staff member lands here."""
     if not request.user.has_perm("portal.view_dashboards"):
         return _staff_home(request)
     form = FilterForm(request.GET or None)
@@ -163,12 +166,10 @@ def export_rows(table: str, filters: Filters) -> list[list[object]]:
     return rows
 
 
-@login_required
+@staff_permission_required("portal.export_aggregates")
 @require_http_methods(["GET", "POST"])
 @reauthentication_required(allow_get=True)
 def export(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("portal.export_aggregates"):
-        return _staff_home(request)
     form = ExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         filters = form.filters()

@@ -8,13 +8,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from participants.decorators import participant_required
 from participants.duplicates.forms import OtherAccountForm
 from participants.duplicates.services import (
     DuplicateError,
     awaiting_flag_for,
     duplicate_confirm_by_sign_in,
 )
-from participants.selectors import participant_required
 
 # Tries at the other account's password, per signed-in account and hour.
 MAX_TRIES = 5

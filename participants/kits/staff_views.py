@@ -7,8 +7,6 @@ printing a label shows a name and address, so it is written to the access log.
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,11 +16,7 @@ from participants.kits.forms import RejectForm, ScanForm, ShipForm
 from participants.kits.letters import packing_slip_pdf
 from participants.kits.models import Kit
 from portal.access_log import access_record
-
-
-def _biobank(request: HttpRequest) -> None:
-    if not request.user.is_staff or not request.user.has_perm(services.MANAGE):
-        raise PermissionDenied
+from portal.decorators import staff_permission_required
 
 
 def _kit(kit_id: uuid.UUID, staff) -> Kit:
@@ -43,9 +37,8 @@ def _kit(kit_id: uuid.UUID, staff) -> Kit:
     return kit
 
 
-@login_required
+@staff_permission_required(services.MANAGE)
 def queue(request: HttpRequest) -> HttpResponse:
-    _biobank(request)
     return render(
         request,
         "kits/staff_queue.html",
@@ -57,11 +50,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@staff_permission_required(services.MANAGE)
 @require_http_methods(["GET", "POST"])
 def receive(request: HttpRequest) -> HttpResponse:
     """One text field a keyboard-wedge scanner types into; Enter submits it."""
-    _biobank(request)
     form = ScanForm(request.POST or None)
     received = None
     if request.method == "POST" and form.is_valid():
@@ -76,10 +68,9 @@ def receive(request: HttpRequest) -> HttpResponse:
     return render(request, "kits/staff_receive.html", {"form": form, "received": received})
 
 
-@login_required
+@staff_permission_required(services.MANAGE)
 @require_http_methods(["GET", "POST"])
 def kit_detail(request: HttpRequest, kit_id: uuid.UUID) -> HttpResponse:
-    _biobank(request)
     kit = _kit(kit_id, request.user)
     ship = ShipForm(request.POST if request.POST.get("step") == "ship" else None)
     reject = RejectForm(request.POST if request.POST.get("step") == "reject" else None)
@@ -101,11 +92,10 @@ def kit_detail(request: HttpRequest, kit_id: uuid.UUID) -> HttpResponse:
     return render(request, "kits/staff_kit.html", {"kit": kit, "ship": ship, "reject": reject})
 
 
-@login_required
+@staff_permission_required(services.MANAGE)
 @require_POST
 def label(request: HttpRequest, kit_id: uuid.UUID) -> HttpResponse:
     """Packing slip and label. POST only: printing one is an access to an address."""
-    _biobank(request)
     kit = _kit(kit_id, request.user)
     access_record(
         staff=request.user,

@@ -10,11 +10,10 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from participants.selectors import participant_required
+from participants.decorators import participant_required
 from participants.surveys.branching import prune_hidden_answers, visible_pages
 from participants.surveys.definition import CORE_SURVEY_CODES, SurveyDefinition
 from participants.surveys.models import REVIEW_STEP, ResponseStatus, SurveyResponse
@@ -37,10 +36,7 @@ from participants.surveys.services import (
     response_save_page,
     response_start_or_resume,
 )
-
-
-def _language() -> str:
-    return "es" if (get_language() or "en")[:2] == "es" else "en"
+from portal.i18n import content_language
 
 
 def step_url(response: SurveyResponse, step: str) -> str:
@@ -65,7 +61,7 @@ def _unavailable(request: HttpRequest, code: str, reason: str, title: str = "") 
 
 @participant_required
 def survey_list(request: HttpRequest) -> HttpResponse:
-    rows = survey_progress(request.participant, _language())
+    rows = survey_progress(request.participant, content_language())
     return render(request, "participants/surveys/list.html", {"surveys": rows})
 
 
@@ -101,7 +97,7 @@ def survey_start(request: HttpRequest, code: str) -> HttpResponse:
     if version is None:
         return _unavailable(request, code, "not_published")
     definition = version.parsed()
-    language = _language()
+    language = content_language()
     title = definition.text(definition.title, language)
     if reason is not None:
         return _unavailable(request, code, reason, title)
@@ -147,7 +143,7 @@ def _page_context(
 @require_http_methods(["GET", "POST"])
 def survey_page(request: HttpRequest, response_id: UUID, page_code: str) -> HttpResponse:
     participant = request.participant
-    language = _language()
+    language = content_language()
     if request.method == "POST":
         try:
             outcome = response_save_page(
@@ -263,7 +259,7 @@ def _review_sections(definition: SurveyDefinition, answers: dict, language: str)
 @require_http_methods(["GET", "POST"])
 def survey_review(request: HttpRequest, response_id: UUID) -> HttpResponse:
     participant = request.participant
-    language = _language()
+    language = content_language()
     missing = []
     if request.method == "POST":
         try:
@@ -321,7 +317,7 @@ def survey_done(request: HttpRequest, response_id: UUID) -> HttpResponse:
             else redirect("participants:surveys")
         )
     definition = response.version.parsed()
-    language = _language()
+    language = content_language()
     following = next(
         (
             row

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from participants.identifiers import is_valid_participant_id
 from participants.models import User
 from portal.access_log import access_record
+from portal.decorators import staff_permission_required
 from portal.models import RoleGrantRequest, TravelException
 from portal.staff import services
 from portal.staff.forms import DeactivateForm, InviteForm, LookupForm, RolesForm, TravelForm
@@ -30,16 +31,10 @@ REASON_SECONDS = 15 * 60
 _REASONS_KEY = "staff_lookup_reasons"
 
 
-def _require(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
-
-
 # --- support ------------------------------------------------------------------------------
-@login_required
+@staff_permission_required("portal.support_lookup")
 @require_http_methods(["GET", "POST"])
 def support_lookup(request: HttpRequest) -> HttpResponse:
-    _require(request, "portal.support_lookup")
     form = LookupForm(request.POST or None, initial={"participant_id": request.GET.get("id", "")})
     if request.method == "POST" and form.is_valid():
         pid = form.cleaned_data["participant_id"]
@@ -50,10 +45,9 @@ def support_lookup(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/lookup.html", {"form": form})
 
 
-@login_required
+@staff_permission_required("portal.support_lookup")
 def participant_detail(request: HttpRequest, participant_id: str) -> HttpResponse:
     """One participant of the staff member's own site; another site's is a 404."""
-    _require(request, "portal.support_lookup")
     if not is_valid_participant_id(participant_id):
         raise Http404  # a malformed id (even one PostgreSQL cannot hold, like NUL) is not found
     # Own site, not withdrawn from further use (R30): the one visibility rule.
@@ -75,11 +69,10 @@ def participant_detail(request: HttpRequest, participant_id: str) -> HttpRespons
 
 
 # --- staff accounts (administrators) -------------------------------------------------------
-@login_required
+@staff_permission_required("portal.manage_staff")
 @require_http_methods(["GET", "POST"])
 @reauthentication_required(allow_get=True)
 def staff_list(request: HttpRequest) -> HttpResponse:
-    _require(request, "portal.manage_staff")
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -115,14 +108,13 @@ def _staff_user(request: HttpRequest, user_id: int) -> User:
     return get_object_or_404(User.objects.exclude(pk=request.user.pk), pk=user_id, is_staff=True)
 
 
-@login_required
+@staff_permission_required("portal.manage_staff")
 @require_http_methods(["GET", "POST"])
 @reauthentication_required(allow_get=True)
 def role_grant_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """A second administrator approves or refuses a privileged grant. The requester and
     the grantee are not offered the page (404); an approver who is not independent of
     the requester is refused with the reason."""
-    _require(request, "portal.manage_staff")
     grant = get_object_or_404(
         RoleGrantRequest.objects.exclude(requested_by=request.user)
         .exclude(user=request.user)
@@ -153,11 +145,10 @@ def role_grant_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "staff/role_grant.html", {"grant": grant, "problem": problem})
 
 
-@login_required
+@staff_permission_required("portal.manage_staff")
 @require_http_methods(["GET", "POST"])
 @reauthentication_required(allow_get=True)
 def staff_roles(request: HttpRequest, user_id: int) -> HttpResponse:
-    _require(request, "portal.manage_staff")
     member = _staff_user(request, user_id)
     form = RolesForm(
         request.POST or None, initial={"roles": list(member.groups.values_list("name", flat=True))}
@@ -186,11 +177,10 @@ def staff_roles(request: HttpRequest, user_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@staff_permission_required("portal.manage_staff")
 @require_http_methods(["GET", "POST"])
 @reauthentication_required(allow_get=True)
 def staff_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
-    _require(request, "portal.manage_staff")
     member = _staff_user(request, user_id)
     form = DeactivateForm(request.POST or None, prefix="off")
     if request.method == "POST" and form.is_valid():
@@ -234,11 +224,10 @@ def travel(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/travel.html", {"form": form, "mine": mine, "pending": pending})
 
 
-@login_required
+@staff_permission_required("portal.approve_travel")
 @require_http_methods(["GET", "POST"])
 @reauthentication_required(allow_get=True)
 def travel_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "portal.approve_travel")
     # Someone else's pending request; one's own is not offered (and the service refuses it).
     request_ = get_object_or_404(
         TravelException.objects.exclude(user=request.user).select_related("user"), pk=pk

@@ -23,15 +23,8 @@ COMPLETED = {
 
 
 @pytest.fixture(autouse=True)
-def _private_storage(settings, tmp_path):
-    # Sample VCFs and report PDFs go to a throwaway folder, never the developer's var/private.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
-        },
-    }
+def _uses_private_storage(_private_storage):
+    """Private files go to a throwaway folder (tests/conftest.py)."""
 
 
 def _row_counts() -> dict[str, int]:

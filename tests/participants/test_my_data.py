@@ -34,14 +34,8 @@ RESOURCE_TYPES = {
 
 
 @pytest.fixture(autouse=True)
-def _private_storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
-        },
-    }
+def _uses_private_storage(_private_storage):
+    """Private files go to a throwaway folder (tests/conftest.py)."""
 
 
 @pytest.fixture(scope="module")

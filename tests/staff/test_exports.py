@@ -92,7 +92,7 @@ def test_export_larger_than_asked_is_refused(recruiter, site_data):
 def test_support_staff_cannot_export(supporter):
     client = reauthenticated(staff_client(supporter))
     response = _export(client)
-    assert response.status_code == 200
+    assert response.status_code == 403
     assert not response["Content-Type"].startswith("text/csv")
 
 

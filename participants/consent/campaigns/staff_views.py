@@ -3,8 +3,6 @@
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -13,17 +11,12 @@ from participants.consent.campaigns import services
 from participants.consent.campaigns.forms import CampaignForm
 from participants.consent.campaigns.models import Campaign
 from participants.consent.campaigns.selectors import campaign_progress
+from portal.decorators import staff_permission_required
 
 
-def _manager(request: HttpRequest) -> None:
-    if not request.user.is_staff or not request.user.has_perm(services.MANAGE):
-        raise PermissionDenied
-
-
-@login_required
+@staff_permission_required(services.MANAGE)
 @require_http_methods(["GET", "POST"])
 def campaigns(request: HttpRequest) -> HttpResponse:
-    _manager(request)
     form = CampaignForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -37,9 +30,8 @@ def campaigns(request: HttpRequest) -> HttpResponse:
     return render(request, "campaigns/staff_list.html", {"form": form, "campaigns": listed})
 
 
-@login_required
+@staff_permission_required(services.MANAGE)
 def progress(request: HttpRequest, campaign_id: uuid.UUID) -> HttpResponse:
-    _manager(request)
     campaign = (
         Campaign.objects.select_related("version__form", "from_version", "site")
         .filter(public_id=campaign_id)

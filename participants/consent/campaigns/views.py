@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from participants.consent.campaigns.diff import side_by_side
 from participants.consent.campaigns.selectors import membership_for
 from participants.consent.campaigns.services import campaign_decline, campaign_viewed
-from participants.selectors import participant_required
+from participants.decorators import participant_required
 
 
 @participant_required

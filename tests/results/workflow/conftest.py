@@ -6,15 +6,9 @@ from tests.results.workflow.helpers import make_staff
 
 
 @pytest.fixture(autouse=True)
-def _private_storage(settings, tmp_path):
-    # Uploaded VCFs and PDFs go to a throwaway folder, never the developer's var/private.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
-        },
-    }
+def _staff_network_and_private_storage(settings, _private_storage):
+    # Private files go to a throwaway folder (tests/conftest.py); the test client calls
+    # from 127.0.0.1, which the staff middleware refuses unless this is on.
     settings.STAFF_ALLOW_PRIVATE_NETWORKS = True
 
 
