@@ -8,6 +8,7 @@ Views and services call `journey_transition`; nothing else writes `state`.
 from django.db import transaction
 
 from participants.models import JourneyState, JourneyTransition, Participant, User
+from portal import hooks
 from portal.audit import audit_record
 
 S = JourneyState
@@ -76,7 +77,7 @@ def journey_transition(
         target=locked,
         data={"from": from_state, "to": to_state, "reason": reason},
     )
-    notify_state_change(participant=locked, from_state=from_state, to_state=to_state)
+    hooks.state_changed(participant=locked, from_state=from_state, to_state=to_state)
     participant.state = locked.state
     participant.state_before_pause = locked.state_before_pause
     return locked
@@ -121,7 +122,7 @@ def _advance_while_paused(
         target=locked,
         data={"from": from_state, "to": to_state, "reason": reason},
     )
-    notify_state_change(participant=locked, from_state=S.PAUSED, to_state=to_state)
+    hooks.state_changed(participant=locked, from_state=S.PAUSED, to_state=to_state)
     participant.state_before_pause = to_state
     return True
 
@@ -145,22 +146,7 @@ def journey_resume(*, participant: Participant, actor: User | None) -> Participa
         target=locked,
         data={"to": target},
     )
-    notify_state_change(participant=locked, from_state=S.PAUSED, to_state=target)
+    hooks.state_changed(participant=locked, from_state=S.PAUSED, to_state=target)
     participant.state = target
     participant.state_before_pause = ""
     return locked
-
-
-# Hooks other modules register to keep derived data (dashboard summaries) in the
-# same transaction as a state change. Registered explicitly in AppConfig.ready().
-_summary_hooks: list = []
-
-
-def register_state_change_hook(hook) -> None:
-    if hook not in _summary_hooks:
-        _summary_hooks.append(hook)
-
-
-def notify_state_change(*, participant: Participant, from_state: str, to_state: str) -> None:
-    for hook in _summary_hooks:
-        hook(participant=participant, from_state=from_state, to_state=to_state)

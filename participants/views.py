@@ -17,11 +17,11 @@ from participants.enrollment import (
     screener_evaluate,
 )
 from participants.forms import ProfileForm, ScreenerForm, WithdrawForm
-from participants.home_panels import home_panels
 from participants.models import JourneyState, Participant
 from participants.notifications import participant_from_unsubscribe_token
 from participants.selectors import journey_steps, next_step
 from participants.time_zones import remember_time_zone
+from portal import hooks
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -70,7 +70,7 @@ def home(request: HttpRequest) -> HttpResponse:
     request.session.pop(SCREENER_SESSION_KEY, None)
     steps = journey_steps(participant)
     following = next_step(steps) if participant.is_active else None
-    panels = home_panels(request, participant)
+    panels = hooks.home_panels(request, participant)
     return render(
         request,
         "participants/home.html",

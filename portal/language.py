@@ -14,6 +14,8 @@ from django.utils.translation import check_for_language, get_supported_language_
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+from portal import hooks
+
 
 def path_in_language(url: str, language: str) -> str:
     """`url` with its language prefix replaced by `language`'s (none for the default)."""
@@ -36,12 +38,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
         return response
     if isinstance(response, HttpResponseRedirect):
         response["Location"] = path_in_language(response["Location"], language)
-    user = request.user
-    participant = getattr(user, "participant", None) if user.is_authenticated else None
-    if participant is not None:
-        from participants.enrollment import participant_language_set
-
-        participant_language_set(participant=participant, actor=request.user, language=language)
+    if request.user.is_authenticated:
+        # A participant's preferred language is saved too (participants.enrollment).
+        hooks.language_chosen(user=request.user, language=language)
     return response
 
 

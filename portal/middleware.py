@@ -2,6 +2,9 @@ import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from portal import hooks
 
 
 class NoStoreForAuthenticatedMiddleware:
@@ -98,11 +101,7 @@ class TimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.utils import timezone
-
-        from participants.time_zones import time_zone_for_request
-
-        zone = time_zone_for_request(request)
+        zone = hooks.time_zone_for_request(request)  # participants.time_zones
         if zone is not None:
             timezone.activate(zone)
         else:

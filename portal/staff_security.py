@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import get_user_model, logout
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
@@ -189,7 +189,7 @@ def staff_mail_send(*, subject: str, body: str, to: list[str]) -> bool:
     """Sends one staff e-mail now (the outbox task calls this). An empty `to` means every
     active administrator. Returns False instead of raising when the mail server fails:
     the caller queues it again."""
-    from participants.models import User
+    User = get_user_model()
 
     recipients = to or list(
         User.objects.filter(groups__name=ADMINISTRATOR_GROUP, is_active=True)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from django.core.files import File
 
+from participants.demo import DEMO_PASSWORD
 from participants.models import Participant, User
 from results.models import ResultsPreference, Sample
 
@@ -131,3 +132,9 @@ def seed_demo_results() -> list[Sample]:
     if outcome.errors:
         raise RuntimeError(f"demo samples refused: {outcome.errors}")
     return outcome.accepted
+
+
+def seed_demo_results_logins() -> list[tuple[str, str, str]]:
+    """Runs the demo samples through the pipeline; what each participant's log-in shows."""
+    seed_demo_results()
+    return [(email, DEMO_PASSWORD, what) for email, _sample, _sex, what in DEMO_RESULTS]

@@ -30,6 +30,8 @@ from results.releases import current_release
 MAX_VCF_BYTES = getattr(settings, "RESULTS_MAX_VCF_BYTES", 2 * 1024**3)
 MAX_MANIFEST_BYTES = 1024 * 1024
 MAX_MANIFEST_ROWS = 5000
+# Private-storage folder of ingested VCFs: samples/<manifest>/... (swept: results.apps).
+SAMPLES_FOLDER = "samples/"
 COLUMNS = (
     "research_id",
     "sample_id",
@@ -338,7 +340,7 @@ def sample_manifest_ingest(
             handle.seek(0)
             try:
                 stored, sha, stored_size = _store(
-                    handle, f"samples/{manifest.pk}/{sample_id}-{name}"
+                    handle, f"{SAMPLES_FOLDER}{manifest.pk}/{sample_id}-{name}"
                 )
             except ValueError:
                 refuse(f"The file {name} is over the {MAX_VCF_BYTES // 1024**2} MiB limit.")
@@ -367,7 +369,7 @@ def sample_manifest_ingest(
                     side_error = f"The file {side_name} is too large."
                     break
                 stored_side, side_sha, _size = _store(
-                    side_handle, f"samples/{manifest.pk}/{sample_id}-{column}-{side_name}"
+                    side_handle, f"{SAMPLES_FOLDER}{manifest.pk}/{sample_id}-{column}-{side_name}"
                 )
             finally:
                 if isinstance(files, FolderFiles):

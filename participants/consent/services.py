@@ -3,7 +3,6 @@
 import datetime as dt
 import unicodedata
 import uuid
-from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +21,7 @@ from participants.consent.models import (
 from participants.consent.selectors import comprehension_passed, current_record
 from participants.journey import has_reached, journey_advance_to
 from participants.models import JourneyState, Language, Participant, User, WithdrawalTier
+from portal import hooks
 from portal.audit import audit_record
 from portal.outbox import outbox_enqueue
 
@@ -47,24 +47,6 @@ class ConsentTampered(ConsentError):
 
 class ConsentVersionNotCurrent(ConsentError):
     """The version is a draft or was retired while the participant was reading."""
-
-
-# --- hooks ---------------------------------------------------------------------------
-# Called (participant=, actor=) inside the transaction when a participant stops
-# wanting genomic results (gror withdrawn or changed away from "yes"), so the
-# results app can hide reports. Registered in AppConfig.ready(); must be idempotent.
-GrorHook = Callable[..., None]
-_gror_withdrawn_hooks: list[GrorHook] = []
-
-
-def register_gror_withdrawn_hook(hook: GrorHook) -> None:
-    if hook not in _gror_withdrawn_hooks:
-        _gror_withdrawn_hooks.append(hook)
-
-
-def _gror_withdrawn(participant: Participant, actor: User | None) -> None:
-    for hook in _gror_withdrawn_hooks:
-        hook(participant=participant, actor=actor)
 
 
 # --- names -----------------------------------------------------------------------------
@@ -347,7 +329,7 @@ def consent_sign(
             reason=f"{form.code} consent v{version.number} signed",
         )
     if form.code == "gror" and was_given and decision != Decision.YES:
-        _gror_withdrawn(locked, actor)
+        hooks.gror_withdrawn(participant=locked, actor=actor)
     _queue_pdf(record)
     participant.state = locked.state
     return record
@@ -409,7 +391,7 @@ def consent_withdraw(
         data={"form": form_code, "version": current.version.number, "was": current.decision},
     )
     if form_code == "gror":
-        _gror_withdrawn(locked, actor)
+        hooks.gror_withdrawn(participant=locked, actor=actor)
     _queue_pdf(record)
     return record
 
@@ -466,7 +448,7 @@ def consent_full_withdrawal_effect(*, participant: Participant, tier: int, actor
             data={"form": code, "version": current.version.number, "tier": tier},
         )
         if code == "gror":
-            _gror_withdrawn(participant, actor)
+            hooks.gror_withdrawn(participant=participant, actor=actor)
 
 
 # --- small helpers ---------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from participants.duplicates.blind_index import blind_indexes
-from participants.duplicates.merge import merge_movers
 from participants.duplicates.models import (
     BlindIndex,
     ConfirmedBy,
@@ -24,6 +23,7 @@ from participants.duplicates.models import (
 )
 from participants.journey import ORDER, has_reached, journey_advance_to
 from participants.models import Participant, WithdrawalTier
+from portal import hooks
 from portal.audit import audit_record
 from portal.outbox import outbox_enqueue
 
@@ -189,7 +189,7 @@ def duplicate_decide_same(*, flag: DuplicateFlag, actor: Any, keep: Participant)
 def _merge(locked: DuplicateFlag, *, actor: Any, method: str, data: dict) -> DuplicateFlag:
     keep = Participant.objects.select_for_update().get(pk=locked.keep_id)
     retire = Participant.objects.select_for_update().select_related("user").get(pk=locked.retire_id)
-    moved = {name: mover(keep=keep, retire=retire) for name, mover in merge_movers().items()}
+    moved = {name: mover(keep=keep, retire=retire) for name, mover in hooks.merge_movers().items()}
     # The kept account reaches the furthest step either account had reached, one step at
     # a time so the journey's history stays whole.
     target = retire.state_before_pause if retire.state == "paused" else retire.state

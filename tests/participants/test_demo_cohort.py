@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_seed_demo_tops_the_synthetic_cohort_up_once(monkeypatch):
-    monkeypatch.setattr("participants.management.commands.seed_demo.seed_demo", list)
+    monkeypatch.setattr("portal.management.commands.seed_demo.seed_demo", list)
     call_command("seed_demo", participants=400)
     assert synthetic_participants_count() == 400
     call_command("seed_demo", participants=400)  # idempotent: nothing missing, nothing added

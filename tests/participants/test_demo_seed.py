@@ -5,10 +5,11 @@ from django.apps import apps
 from django.urls import reverse
 from django.utils import translation
 
-from participants.demo import DEMO_PARTICIPANTS, seed_demo
+from participants.demo import DEMO_PARTICIPANTS
 from participants.models import JourneyState, Participant
 from participants.surveys.definition import CORE_SURVEY_CODES
 from participants.surveys.models import ResponseStatus, SurveyResponse
+from portal.demo import seed_demo
 from results.models import Report, ReportState
 
 pytestmark = pytest.mark.django_db

@@ -1,9 +1,6 @@
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
-from participants.dashboards.seeding import synthetic_participants_count
-from participants.demo import seed_demo
+from portal.demo import seed_demo, seed_demo_cohort
 
 
 class Command(BaseCommand):
@@ -21,11 +18,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        with transaction.atomic():
-            logins = seed_demo()
-        missing = options["participants"] - synthetic_participants_count()
-        if missing > 0:
-            call_command("seed_participants", participants=missing, stdout=self.stdout)
+        logins = seed_demo()
+        seed_demo_cohort(participants=options["participants"], stdout=self.stdout)
         self.stdout.write("Demo log-ins (e-mail, password, who):")
         for email, password, what in logins:
             self.stdout.write(f"  {email:<28} {password:<26} {what}")
