@@ -1,9 +1,8 @@
 from django.urls import path
 
-from participants import my_data, views
+from participants import access_urls, my_data, views
 from participants.consent import urls as consent_urls
 from participants.consent.campaigns import urls as campaign_urls
-from participants.dashboards import participant_urls as access_urls
 from participants.duplicates import urls as duplicate_urls
 from participants.kits import urls as kit_urls
 from participants.surveys import urls as survey_urls

@@ -66,14 +66,6 @@ def staff_alert_digest() -> int:
 
 
 @shared_task
-def staff_top_viewers_report() -> int:
-    """Weekly: the staff who read the most participants' records, to the administrators."""
-    from portal.staff.services import staff_top_viewers_report as report
-
-    return report()
-
-
-@shared_task
 def access_log_anchor() -> str:
     """Daily: the access log's head hash and row count, outside the database."""
     from portal.access_log import access_log_anchor as anchor

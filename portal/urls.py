@@ -19,7 +19,7 @@ urlpatterns += i18n_patterns(
     path("staff/duplicates/", include("participants.duplicates.staff_urls")),
     path("staff/kits/", include("participants.kits.staff_urls")),
     path("staff/operations/", include("participants.operations.urls")),
-    path("staff/", include("portal.staff.urls")),
+    path("staff/", include("staff.urls")),
     path("me/results/", include("results.urls")),
     path("", include("portal.pages")),
     path("", include("participants.urls")),

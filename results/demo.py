@@ -28,7 +28,7 @@ from participants.models import Participant, User
 from results.models import ResultsPreference, Sample
 
 DEMO_DATA = Path(__file__).with_name("demo_data")
-DEMO_INGESTED_BY = "datamanager@example.org"  # participants/dashboards/demo.py
+DEMO_INGESTED_BY = "datamanager@example.org"  # staff/dashboards/demo.py
 YES_TO_ALL = {"pgx": "yes", "disease_risk": "yes", "traits": "yes"}
 # Printed on the demo reports as the sequencing lab. Not a CLIA laboratory: no CLIA or CAP
 # number is invented for it.

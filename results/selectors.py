@@ -181,8 +181,8 @@ STAFF_READABLE = (S.NEEDS_REVIEW, S.REVIEWED, S.RELEASED, S.VIEWED)
 
 
 def staff_reports(user) -> QuerySet[Report]:
-    """Every report whose participant-level data `user` may see (portal.staff_visibility)."""
-    from portal.staff_visibility import REVIEW, visible_participants
+    """Every report whose participant-level data `user` may see (staff.visibility)."""
+    from staff.visibility import REVIEW, visible_participants
 
     return Report.objects.filter(
         state__in=STAFF_READABLE,
@@ -237,7 +237,7 @@ def contacts_for(report: Report) -> list[CounsellingContact]:
 
 def staff_recontacts(user) -> QuerySet[RecontactTask]:
     """Re-contact tasks of participants `user` may contact (not withdrawn at any tier)."""
-    from portal.staff_visibility import RECONTACT, visible_participants
+    from staff.visibility import RECONTACT, visible_participants
 
     return RecontactTask.objects.filter(
         participant__in=visible_participants(user, purpose=RECONTACT)

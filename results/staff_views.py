@@ -109,7 +109,7 @@ def manifest_detail(request: HttpRequest, pk: int) -> HttpResponse:
     manifest = get_object_or_404(SampleManifest, pk=pk)
     # Research ids and sample ids only: no identity is shown on this page. A participant
     # withdrawn from further use is not listed at all (R30).
-    from portal.staff_visibility import SAMPLES, visible_participants
+    from staff.visibility import SAMPLES, visible_participants
 
     samples = list(
         manifest.samples.filter(participant__in=visible_participants(request.user, purpose=SAMPLES))
@@ -258,7 +258,7 @@ def recontact_close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def qc_list(request: HttpRequest) -> HttpResponse:
     # Sample and research ids with the engine's QC checks: no result, no identity.
-    from portal.staff_visibility import SAMPLES, visible_participants
+    from staff.visibility import SAMPLES, visible_participants
 
     holds = list(
         qc_holds_pending().filter(
@@ -271,7 +271,7 @@ def qc_list(request: HttpRequest) -> HttpResponse:
 @staff_permission_required("results.manage_samples")
 @require_POST
 def qc_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    from portal.staff_visibility import SAMPLES, visible_participants
+    from staff.visibility import SAMPLES, visible_participants
 
     interpretation = get_object_or_404(
         qc_holds_pending().filter(
@@ -298,7 +298,7 @@ def qc_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def confirmation_list(request: HttpRequest) -> HttpResponse:
     # Pseudonymous: participant number and report only; the finding is on the detail page.
-    from portal.staff_visibility import REVIEW, visible_participants
+    from staff.visibility import REVIEW, visible_participants
 
     reports = list(
         awaiting_confirmation().filter(
@@ -311,7 +311,7 @@ def confirmation_list(request: HttpRequest) -> HttpResponse:
 @staff_permission_required("results.manage_samples")
 @require_http_methods(["GET", "POST"])
 def confirmation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    from portal.staff_visibility import REVIEW, visible_participants
+    from staff.visibility import REVIEW, visible_participants
 
     report = get_object_or_404(
         awaiting_confirmation().filter(

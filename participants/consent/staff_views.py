@@ -115,7 +115,7 @@ def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
 def record_fhir(request: HttpRequest, pk: int) -> JsonResponse:
     """One record as FHIR (never a bulk download: that is the audited command-line export)."""
     from portal.access_log import access_record
-    from portal.staff_visibility import CONSENT, visible_participants
+    from staff.visibility import CONSENT, visible_participants
 
     # Own site only, never a participant withdrawn from further use (R30).
     record = get_object_or_404(

@@ -120,7 +120,7 @@ def duplicate_check(*, participant: Participant) -> list[DuplicateFlag]:
 
 # --- resolution --------------------------------------------------------------------------
 def _support_may_work_on(actor: Any, flag: DuplicateFlag) -> None:
-    from portal.staff.services import staff_site
+    from staff.services import staff_site
 
     site = staff_site(actor)
     if not actor.has_perm(SUPPORT_PERMISSION) or site is None or flag.site_id != site.pk:

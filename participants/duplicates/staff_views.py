@@ -17,7 +17,7 @@ from participants.duplicates.forms import DecisionForm, StatedReasonForm
 from participants.duplicates.selectors import duplicate_figures, flag_for_site, flags_for_site
 from portal.access_log import access_record
 from portal.decorators import staff_permission_required
-from portal.staff.services import staff_site
+from staff.services import staff_site
 
 REASON_SECONDS = 15 * 60
 _REASONS_KEY = "staff_duplicate_reasons"

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from participants.dashboards.disclosure import is_small
 from participants.kits.models import OPEN_STATUSES, Kit, KitKind, KitStatus, PartnerSite
 from portal import hooks
+from portal.disclosure import is_small
 
 
 def kit_for_participant(participant, public_id) -> Kit | None:

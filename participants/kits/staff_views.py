@@ -22,7 +22,7 @@ from portal.decorators import staff_permission_required
 def _kit(kit_id: uuid.UUID, staff) -> Kit:
     """One kit, or 404: a participant withdrawn from further use is not shown (R30); a kit
     that reaches the lab after that is flagged for destruction at the scan, by barcode."""
-    from portal.staff_visibility import SAMPLES, visible_participants
+    from staff.visibility import SAMPLES, visible_participants
 
     kit = (
         Kit.objects.select_related("participant", "partner_site")

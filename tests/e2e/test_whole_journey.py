@@ -439,7 +439,6 @@ def _review(page, visit: Visit, base: str, report_pk: int, *, release: bool) -> 
 # --- the test ----------------------------------------------------------------------------
 @pytest.mark.parametrize(("lang", "viewport", "keyboard"), CASES)
 def test_whole_journey(live_server, browser, tmp_path, lang, viewport, keyboard):
-    from participants.dashboards.demo import DEMO_STAFF_PASSWORD, seed_demo_staff
     from participants.models import (
         JourneyState,
         JourneyTransition,
@@ -457,6 +456,7 @@ def test_whole_journey(live_server, browser, tmp_path, lang, viewport, keyboard)
         ReportTransition,
     )
     from results.services import report_confirmation_record
+    from staff.dashboards.demo import DEMO_STAFF_PASSWORD, seed_demo_staff
 
     base = live_server.url
     prefix = "/es" if lang == "es" else ""

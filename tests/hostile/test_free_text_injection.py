@@ -434,7 +434,7 @@ def test_manifest_file_name_and_cells_are_shown_escaped(kb, data_manager):
 def test_site_name_is_escaped_on_the_access_log_and_the_dashboard(
     participant, participant_client, supporter, recruiter, site_a
 ):
-    from participants.dashboards.summaries import summaries_rebuild
+    from staff.dashboards.summaries import summaries_rebuild
 
     site_a.name = ALL_XSS[:100]
     site_a.save()

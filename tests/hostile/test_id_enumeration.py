@@ -120,7 +120,7 @@ def _owned(person, kb, result, surveys) -> Owned:
 def world(participant, outsider, kb, kgp_result, surveys, consents, make_staff) -> World:
     import datetime as dt
 
-    from portal.staff.roles import ROLES
+    from staff.roles import ROLES
     from tests.results.workflow.helpers import make_report
 
     everyone = make_staff(*ROLES)

@@ -6,7 +6,7 @@ import pgtrigger
 import pytest
 from django.contrib.auth.models import Group
 
-from participants.dashboards.access_wording import access_wording
+from participants.access_wording import access_wording
 from portal.access_log import access_record
 from portal.models import AccessEvent
 from tests.factories import ParticipantFactory, UserFactory

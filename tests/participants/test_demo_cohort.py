@@ -3,8 +3,8 @@
 import pytest
 from django.core.management import call_command
 
-from participants.dashboards.figures import Filters, dashboard_figures
-from participants.dashboards.seeding import synthetic_participants_count
+from staff.dashboards.figures import Filters, dashboard_figures
+from staff.dashboards.seeding import synthetic_participants_count
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from participants.dashboards.disclosure import suppress_matrix
-from participants.dashboards.summaries import summaries_rebuild
+from portal.disclosure import suppress_matrix
 from portal.models import AuditEvent
+from staff.dashboards.summaries import summaries_rebuild
 from tests.factories import ParticipantFactory, SiteFactory
 from tests.staff.conftest import reauthenticated, staff_client
 

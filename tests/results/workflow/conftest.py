@@ -26,21 +26,21 @@ def kb(db, tmp_path_factory):
 
 @pytest.fixture
 def data_manager(db):
-    from portal.staff.roles import DATA_MANAGER
+    from staff.roles import DATA_MANAGER
 
     return make_staff("dm@example.org", DATA_MANAGER)
 
 
 @pytest.fixture
 def counsellor(db):
-    from portal.staff.roles import COUNSELLOR
+    from staff.roles import COUNSELLOR
 
     return make_staff("gc1@example.org", COUNSELLOR)
 
 
 @pytest.fixture
 def second_counsellor(db):
-    from portal.staff.roles import COUNSELLOR
+    from staff.roles import COUNSELLOR
 
     return make_staff("gc2@example.org", COUNSELLOR)
 

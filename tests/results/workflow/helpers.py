@@ -127,7 +127,7 @@ def make_staff(email: str, *roles: str):
     from django.contrib.auth.models import Group
 
     from participants.models import User
-    from portal.staff.roles import roles_setup
+    from staff.roles import roles_setup
 
     roles_setup()
     user = User.objects.create_user(

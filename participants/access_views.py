@@ -3,10 +3,10 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from participants.dashboards.access_wording import access_wording
+from participants.access_wording import access_wording
 from participants.decorators import participant_required
 from portal.models import AccessEvent, Site
-from portal.staff.roles import COUNSELLOR, DATA_MANAGER, ROLE_LABELS, SUPPORT
+from staff.roles import COUNSELLOR, DATA_MANAGER, ROLE_LABELS, SUPPORT
 
 # The role that explains a read, when the reader held several.
 READER_ROLES = (COUNSELLOR, SUPPORT, DATA_MANAGER)

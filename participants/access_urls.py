@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from participants.dashboards.participant_views import access_log
+from participants.access_views import access_log
 
 urlpatterns = [
     path("me/access/", access_log, name="access_log"),

@@ -22,12 +22,12 @@ from django.db import connections, router
 from django.db.models import Sum
 from django.utils import timezone
 
-from participants.dashboards.disclosure import is_small, suppress_line, suppress_matrix
-from participants.dashboards.models import EnrollmentSummary, StageSummary
-from participants.dashboards.summaries import AGE_BANDS, RANK, UNKNOWN, week_of
 from participants.journey import ORDER
 from participants.models import JourneyState
+from portal.disclosure import is_small, suppress_line, suppress_matrix
 from portal.models import Site
+from staff.dashboards.models import EnrollmentSummary, StageSummary
+from staff.dashboards.summaries import AGE_BANDS, RANK, UNKNOWN, week_of
 
 S = JourneyState
 STAGE_LABELS = {

@@ -2,8 +2,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from participants.dashboards.seeding import participants_seed
-from participants.dashboards.summaries import summaries_rebuild
+from staff.dashboards.seeding import participants_seed
+from staff.dashboards.summaries import summaries_rebuild
 
 
 class Command(BaseCommand):

@@ -29,8 +29,8 @@ from participants.models import User
 from portal.audit import audit_record
 from portal.models import RoleGrantRequest, Site, StaffProfile, TravelException
 from portal.outbox import outbox_enqueue
-from portal.staff.roles import ADMINISTRATOR, DATA_READING, PRIVILEGED, ROLES
 from portal.staff_security import COUNTRIES_OF_CONCERN, staff_alert_admins
+from staff.roles import ADMINISTRATOR, DATA_READING, PRIVILEGED, ROLES
 
 
 def _check_roles(roles: set[str]) -> None:

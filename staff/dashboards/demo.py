@@ -8,12 +8,12 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import transaction
 
-from participants.dashboards.seeding import synthetic_participants_count
 from participants.demo import SITES
 from participants.models import Participant, User
 from portal.access_log import access_record
 from portal.models import AccessEvent, Site, StaffProfile
-from portal.staff.roles import (
+from staff.dashboards.seeding import synthetic_participants_count
+from staff.roles import (
     ADMINISTRATOR,
     BIOBANK,
     COUNSELLOR,

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from participants.dashboards.summaries import summaries_rebuild
+from staff.dashboards.summaries import summaries_rebuild
 
 
 class Command(BaseCommand):

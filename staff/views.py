@@ -21,10 +21,10 @@ from participants.models import User
 from portal.access_log import access_record
 from portal.decorators import staff_permission_required
 from portal.models import RoleGrantRequest, TravelException
-from portal.staff import services
-from portal.staff.forms import DeactivateForm, InviteForm, LookupForm, RolesForm, TravelForm
-from portal.staff.roles import ROLE_LABELS
-from portal.staff_visibility import SUPPORT, staff_participant_or_404
+from staff import services
+from staff.forms import DeactivateForm, InviteForm, LookupForm, RolesForm, TravelForm
+from staff.roles import ROLE_LABELS
+from staff.visibility import SUPPORT, staff_participant_or_404
 
 # A stated reason opens one participant for this long.
 REASON_SECONDS = 15 * 60

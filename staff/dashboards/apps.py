@@ -2,14 +2,14 @@ from django.apps import AppConfig
 
 
 class DashboardsConfig(AppConfig):
-    name = "participants.dashboards"
+    name = "staff.dashboards"
     label = "dashboards"
 
     def ready(self) -> None:
         # Imported here, not at the top: models are not loaded when apps.py is imported.
-        from participants.dashboards import demo
-        from participants.dashboards.summaries import summary_on_state_change
         from portal import hooks
+        from staff.dashboards import demo
+        from staff.dashboards.summaries import summary_on_state_change
 
         hooks.register_state_change_hook(summary_on_state_change)
         hooks.register_demo_seeder("staff", demo.seed_demo_staff_accounts, order=20)

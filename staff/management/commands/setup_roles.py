@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from portal.staff.roles import roles_setup
+from staff.roles import roles_setup
 
 
 class Command(BaseCommand):

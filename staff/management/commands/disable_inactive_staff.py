@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from portal.staff.services import staff_disable_inactive
+from staff.services import staff_disable_inactive
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from participants.dashboards import views as dashboards
-from portal.staff import views
+from staff import views
+from staff.dashboards import views as dashboards
 
 app_name = "staff"
 urlpatterns = [

@@ -48,7 +48,7 @@ def visible_participants(staff: Any, *, purpose: str) -> QuerySet[Participant]:
         raise ValueError(f"unknown purpose {purpose!r}")
     if not getattr(staff, "is_authenticated", False) or not staff.is_staff:
         return Participant.objects.none()
-    from portal.staff.roles import ADMINISTRATOR
+    from staff.roles import ADMINISTRATOR
 
     if staff.groups.filter(name=ADMINISTRATOR).exists():
         # Administrator is exclusive of every role that reads participant data (R29); if

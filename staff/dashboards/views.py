@@ -12,19 +12,19 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from participants.dashboards.charts import FUNNEL_ROW, funnel_bars, state_tiles, week_bars
-from participants.dashboards.disclosure import SUPPRESSED_TEXT, csv_safe, suppress_matrix
-from participants.dashboards.figures import (
+from participants.journey import ORDER
+from portal.audit import audit_record
+from portal.db_router import replica_reads
+from portal.decorators import staff_permission_required
+from portal.disclosure import SUPPRESSED_TEXT, csv_safe, suppress_matrix
+from portal.models import Site
+from staff.dashboards.charts import FUNNEL_ROW, funnel_bars, state_tiles, week_bars
+from staff.dashboards.figures import (
     STAGE_LABELS,
     Filters,
     dashboard_figures,
     enrolled_atoms,
 )
-from participants.journey import ORDER
-from portal.audit import audit_record
-from portal.db_router import replica_reads
-from portal.decorators import staff_permission_required
-from portal.models import Site
 
 
 class FilterForm(forms.Form):

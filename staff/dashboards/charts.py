@@ -6,8 +6,8 @@ short hatched bar labelled "<20", never at a height that would reveal them.
 
 from dataclasses import dataclass
 
-from participants.dashboards.disclosure import SUPPRESSED_TEXT
-from participants.dashboards.figures import Cell
+from portal.disclosure import SUPPRESSED_TEXT
+from staff.dashboards.figures import Cell
 
 TILES = {
     "AK": (0, 0), "ME": (0, 10), "WI": (1, 5), "VT": (1, 9), "NH": (1, 10),

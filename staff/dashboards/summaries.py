@@ -17,9 +17,9 @@ from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from participants.dashboards.models import EnrollmentSummary, ParticipantFacts, StageSummary
 from participants.journey import ORDER
 from participants.models import JourneyState, JourneyTransition, Participant
+from staff.dashboards.models import EnrollmentSummary, ParticipantFacts, StageSummary
 
 S = JourneyState
 RANK = {state: i for i, state in enumerate(ORDER)}

@@ -6,7 +6,7 @@ from django.utils import timezone
 from participants.account_adapter import clean_plain_email
 from participants.identifiers import is_valid_participant_id
 from portal.models import Site
-from portal.staff.roles import ROLE_LABELS
+from staff.roles import ROLE_LABELS
 
 REASONS = [
     ("participant_request", "The participant asked for help (call, e-mail, chat)"),

@@ -15,11 +15,11 @@ import pgtrigger
 from django.db import connection, transaction
 from django.utils import timezone
 
-from participants.dashboards.summaries import copy_rows
 from participants.identifiers import luhn_check_digit
 from participants.journey import ORDER
 from participants.models import JourneyState, JourneyTransition, Participant, User
 from portal.models import Site
+from staff.dashboards.summaries import copy_rows
 
 S = JourneyState
 SEED_SITES = [
