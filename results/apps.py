@@ -12,7 +12,7 @@ class ResultsConfig(AppConfig):
         from results.documents import REPORTS_FOLDER
         from results.home_panel import results_home_panel
         from results.manifests import SAMPLES_FOLDER, import_roots
-        from results.services import gror_withdrawn_hook, withdrawal_effect
+        from results.services.withholding import gror_withdrawn_hook, withdrawal_effect
 
         hooks.register_gror_withdrawn_hook(gror_withdrawn_hook)
         hooks.register_withdrawal_effect(withdrawal_effect)

@@ -92,7 +92,8 @@ def seed_demo_results() -> list[Sample]:
     """
     from results.manifests import UploadedFiles, sample_manifest_ingest
     from results.releases import current_release, knowledge_base_release_register
-    from results.services import results_allowed, results_preference_set
+    from results.selectors import results_allowed
+    from results.services.preferences import results_preference_set
 
     if current_release() is None:
         # Never re-register over a release an operator loaded (with ClinVar, say).

@@ -408,7 +408,7 @@ def sample_manifest_ingest(
         target=manifest,
         data={"rows": len(rows), "accepted": len(outcome.accepted), "refused": len(outcome.errors)},
     )
-    from results.services import interpretations_queue
+    from results.services.interpretation_queue import interpretations_queue
 
     interpretations_queue(interpretation_ids=[i.pk for i in interpretations])
     return outcome

@@ -11,8 +11,7 @@ from participants.fhir_bundle import add_report, document_reference
 from participants.models import Participant, WithdrawalTier
 from results.documents import document_bytes, document_render
 from results.models import RecontactTask, Report, ReportDocument, Sample
-from results.selectors import SHOWN
-from results.services import preference_for, results_allowed
+from results.selectors import SHOWN, preference_for, results_allowed
 
 
 # --- duplicate accounts merged ---------------------------------------------------------

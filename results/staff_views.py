@@ -44,13 +44,13 @@ from results.selectors import (
     staff_recontacts,
     staff_report,
 )
-from results.services import (
+from results.services.reinterpretation import reinterpretation_start
+from results.services.report_states import ReportTransitionError
+from results.services.review import (
     PolicyError,
-    ReportTransitionError,
     counselling_contact_record,
     interpretation_qc_decide,
     recontact_task_close,
-    reinterpretation_start,
     report_confirmation_record,
     report_release,
     report_review,

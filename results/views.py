@@ -12,8 +12,15 @@ from portal.i18n import content_language
 from results.documents import document_bytes, document_render, report_fragment
 from results.forms import ResultsPreferenceForm
 from results.models import ReportDocument, ReportType
-from results.selectors import ReportGone, latest_shown, report_for_owner, results_tracker
-from results.services import preference_for, report_view_record, results_preference_set
+from results.selectors import (
+    ReportGone,
+    latest_shown,
+    preference_for,
+    report_for_owner,
+    results_tracker,
+)
+from results.services.preferences import results_preference_set
+from results.services.report_states import report_view_record
 
 
 def _has_letters(report) -> bool:

@@ -36,7 +36,7 @@ def people(count: int, out: str) -> None:
 
     from results.engine.clinvar import write_release
     from results.releases import knowledge_base_release_register
-    from results.services import results_preference_set
+    from results.services.preferences import results_preference_set
     from tests.factories import ParticipantFactory
     from tests.results.workflow.helpers import give_gror
 

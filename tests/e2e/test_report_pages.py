@@ -87,7 +87,7 @@ def reports(db):
     import copy
 
     from results.releases import knowledge_base_release_register
-    from results.services import results_preference_set
+    from results.services.preferences import results_preference_set
     from tests.factories import ParticipantFactory
     from tests.results.reports.test_report_redesign import MHS_FINDING, _call, factory_result
     from tests.results.workflow.helpers import give_gror

@@ -455,7 +455,7 @@ def test_whole_journey(live_server, browser, tmp_path, lang, viewport, keyboard)
         ReportState,
         ReportTransition,
     )
-    from results.services import report_confirmation_record
+    from results.services.review import report_confirmation_record
     from staff.dashboards.demo import DEMO_STAFF_PASSWORD, seed_demo_staff
 
     base = live_server.url

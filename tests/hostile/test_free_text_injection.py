@@ -377,7 +377,7 @@ def test_review_and_contact_notes_are_shown_escaped(
     import datetime as dt
 
     from results.models import CounsellingContact, Report
-    from results.services import report_confirmation_record
+    from results.services.review import report_confirmation_record
     from tests.results.workflow.helpers import make_report
 
     report = make_report(

@@ -81,7 +81,7 @@ class World:
 
 
 def _owned(person, kb, result, surveys) -> Owned:
-    from results.services import results_preference_set
+    from results.services.preferences import results_preference_set
     from tests.results.workflow.helpers import give_gror, make_report
 
     give_gror(person)

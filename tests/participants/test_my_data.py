@@ -51,7 +51,7 @@ def person(db, kgp_result):
     """A participant with signed consents (PDFs), a survey answered in Spanish, released reports."""
     from participants.surveys.services import core_surveys_load
     from results.releases import knowledge_base_release_register
-    from results.services import results_preference_set
+    from results.services.preferences import results_preference_set
     from tests.results.workflow.helpers import give_gror, make_report
 
     core_surveys_load()

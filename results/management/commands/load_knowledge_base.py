@@ -31,7 +31,7 @@ class Command(BaseCommand):
             f"{release.clinvar_records} records){'; current' if release.is_current else ''}"
         )
         if options["reinterpret"]:
-            from results.services import reinterpretation_start
+            from results.services.reinterpretation import reinterpretation_start
 
             queued = reinterpretation_start(release=release, batch_size=int(options["batch_size"]))
             self.stdout.write(f"{queued} samples queued for re-interpretation")

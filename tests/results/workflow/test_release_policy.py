@@ -9,16 +9,14 @@ import pytest
 from portal.models import AuditEvent
 from results import release_policy
 from results.models import Interpretation, Report, ReportState, Sample
-from results.services import (
+from results.services.report_building import reports_advance, reports_create_for
+from results.services.report_states import ReportTransitionError, report_transition
+from results.services.review import (
     PolicyError,
-    ReportTransitionError,
     interpretation_qc_decide,
     report_confirmation_record,
     report_release,
     report_review,
-    report_transition,
-    reports_advance,
-    reports_create_for,
 )
 from tests.results.reports.test_report_redesign import MHS_FINDING, _call, factory_result
 from tests.results.workflow.helpers import give_gror, make_report
@@ -30,7 +28,7 @@ YES = {"pgx": "yes", "disease_risk": "yes", "traits": "yes"}
 
 @pytest.fixture
 def opted_in(participant):
-    from results.services import results_preference_set
+    from results.services.preferences import results_preference_set
 
     give_gror(participant)
     results_preference_set(participant=participant, actor=participant.user, **YES)
@@ -43,7 +41,7 @@ def _built(participant, kb, result, *, qc_status="pass"):
     interpretation = report.interpretation
     Interpretation.objects.filter(pk=interpretation.pk).update(qc_status=qc_status)
     report.delete()  # let the service create every type from the interpretation
-    from results.services import report_prepare
+    from results.services.report_building import report_prepare
 
     for pk in reports_create_for(interpretation_id=interpretation.pk):
         report_prepare(report_id=pk)

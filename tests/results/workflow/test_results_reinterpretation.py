@@ -5,11 +5,9 @@ import pytest
 from results.engine.clinvar import ClinVarRecord, write_release
 from results.models import Interpretation, RecontactTask, Report, ReportState
 from results.releases import knowledge_base_release_register
-from results.services import (
-    interpretation_claim_batch,
-    reinterpretation_start,
-    results_preference_set,
-)
+from results.services.interpretation_queue import interpretation_claim_batch
+from results.services.preferences import results_preference_set
+from results.services.reinterpretation import reinterpretation_start
 from tests.results.workflow.helpers import NEGATIVE, give_gror, ingest
 
 pytestmark = pytest.mark.django_db

@@ -6,16 +6,15 @@ import pytest
 
 from portal.models import AuditEvent
 from results.models import ReportState, ReportTransition
-from results.services import (
+from results.services.report_states import (
     COUNSELLOR,
     PARTICIPANT,
     SYSTEM,
     TRANSITIONS,
     ReportTransitionError,
-    report_release,
-    report_review,
     report_transition,
 )
+from results.services.review import report_release, report_review
 from tests.results.workflow.helpers import confirm, make_report
 
 pytestmark = pytest.mark.django_db
