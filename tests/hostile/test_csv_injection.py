@@ -104,7 +104,7 @@ def test_every_csv_export_in_the_code_is_covered_here():
     """A new CSV writer, text/csv response or export route must be added above."""
     root = Path(settings.BASE_DIR)
     writers = set()
-    for app in ("participants", "results", "portal"):
+    for app in ("participants", "results", "portal", "staff"):
         for path in (root / app).rglob("*.py"):
             if "migrations" in path.parts:
                 continue
