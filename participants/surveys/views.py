@@ -19,6 +19,7 @@ from participants.surveys.definition import CORE_SURVEY_CODES, SurveyDefinition
 from participants.surveys.models import REVIEW_STEP, ResponseStatus, SurveyResponse
 from participants.surveys.rendering import answer_text, page_items, survey_language
 from participants.surveys.selectors import (
+    latest_response,
     page_position,
     page_reachable,
     published_versions,
@@ -81,15 +82,7 @@ def survey_start(request: HttpRequest, code: str) -> HttpResponse:
             return _unavailable(request, code, exc.code)
         return redirect(_resume_url(response))
 
-    existing = (
-        SurveyResponse.objects.filter(
-            participant=participant,
-            survey_code=code,
-            status__in=[ResponseStatus.IN_PROGRESS, ResponseStatus.COMPLETED],
-        )
-        .order_by("-started")
-        .first()
-    )
+    existing = latest_response(participant, code)
     reason = survey_unavailable_reason(participant, code)
     if existing is not None and (reason is None or existing.status == ResponseStatus.COMPLETED):
         return redirect(_resume_url(existing))
@@ -313,7 +306,7 @@ def survey_done(request: HttpRequest, response_id: UUID) -> HttpResponse:
     if response.status != ResponseStatus.COMPLETED:
         return (
             redirect(_resume_url(response))
-            if response.status == "in_progress"
+            if response.status == ResponseStatus.IN_PROGRESS
             else redirect("participants:surveys")
         )
     definition = response.version.parsed()
@@ -322,7 +315,7 @@ def survey_done(request: HttpRequest, response_id: UUID) -> HttpResponse:
         (
             row
             for row in survey_progress(request.participant, language)
-            if row.url and row.status != "completed"
+            if row.url and row.status != ResponseStatus.COMPLETED
         ),
         None,
     )

@@ -18,8 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portal.disclosure import FORMULA_TRIGGERS, csv_safe
+from staff.dashboards.forms import EXPORT_TABLES
 from staff.dashboards.summaries import summaries_rebuild
-from staff.dashboards.views import EXPORT_TABLES
 from tests.factories import ParticipantFactory, SiteFactory
 from tests.hostile.routes import all_routes
 from tests.staff.conftest import reauthenticated, staff_client

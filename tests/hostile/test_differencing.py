@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from staff.dashboards.figures import Filters, dashboard_figures
 from staff.dashboards.models import EnrollmentSummary, StageSummary
+from staff.dashboards.selectors import export_rows
 from staff.dashboards.summaries import week_of
-from staff.dashboards.views import export_rows
 from tests.factories import SiteFactory
 
 pytestmark = pytest.mark.django_db

@@ -39,7 +39,7 @@ def _field_names() -> list[str]:
     import participants.consent.forms
     import participants.forms
     import results.forms
-    import staff.dashboards.views
+    import staff.dashboards.forms
     import staff.forms
 
     names = set(EXTRA_FIELDS)
@@ -48,7 +48,7 @@ def _field_names() -> list[str]:
         participants.consent.forms,
         staff.forms,
         results.forms,
-        staff.dashboards.views,
+        staff.dashboards.forms,
     ):
         for value in vars(module).values():
             if (
