@@ -40,12 +40,12 @@ def _url(name: str, *args: str) -> str | None:
 STATE_STEPS = [
     ("eligible", _("Check that you can join"), S.ELIGIBLE, "participants:screener", ()),
     ("consent", _("Understand and sign the consent"), S.CONSENTED,
-     "participants:consent_start", ()),
-    ("ehr", _("Share your health records"), S.EHR_AUTHORIZED, "participants:consent_form",
+     "consent:start", ()),
+    ("ehr", _("Share your health records"), S.EHR_AUTHORIZED, "consent:form",
      ("ehr",)),
-    ("basics", _("Answer “The Basics” survey"), S.BASICS_DONE, "participants:survey",
+    ("basics", _("Answer “The Basics” survey"), S.BASICS_DONE, "surveys:start",
      ("the_basics",)),
-    ("core", _("Answer the other core surveys"), S.CORE, "participants:surveys", ()),
+    ("core", _("Answer the other core surveys"), S.CORE, "surveys:list", ()),
 ]  # fmt: skip
 
 

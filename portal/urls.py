@@ -22,6 +22,8 @@ urlpatterns += i18n_patterns(
     path("staff/", include("staff.urls")),
     path("me/results/", include("results.urls")),
     path("", include("portal.pages")),
+    path("", include("participants.consent.urls")),  # namespace "consent"
+    path("", include("participants.surveys.urls")),  # namespace "surveys"
     path("", include("participants.urls")),
     prefix_default_language=False,
 )

@@ -36,7 +36,7 @@ def consent_home_panel(request, participant: Participant) -> dict:
         banners.append(
             {
                 "text": text % {"title": title},
-                "url": reverse("participants:consent_form", args=[renewal.form.code]),
+                "url": reverse("consent:form", args=[renewal.form.code]),
                 "action": _("Review the changes"),
             }
         )

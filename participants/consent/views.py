@@ -43,7 +43,7 @@ from portal.staff_security import client_ip
 def consent_start(request: HttpRequest) -> HttpResponse:
     # Read first (the consent page), then the questions, then sign: the consent page
     # itself leads to the questions until they are answered.
-    return redirect("participants:consent_form", "primary")
+    return redirect("consent:form", "primary")
 
 
 @participant_required
@@ -60,7 +60,7 @@ def comprehension(request: HttpRequest) -> HttpResponse:
         )
         if attempt.passed:
             messages.success(request, _("All your answers are right. Now you can sign."))
-            return redirect(reverse("participants:consent_form", args=["primary"]) + "#sign")
+            return redirect(reverse("consent:form", args=["primary"]) + "#sign")
         results = attempt.results
     items = [
         {"question": q, "field": form[q.code], "result": results.get(q.code)} for q in questions
@@ -115,7 +115,7 @@ def consent_form(request: HttpRequest, code: str) -> HttpResponse:
                 )
             except ConsentVersionNotCurrent as exc:
                 messages.warning(request, str(exc.message))
-                return redirect("participants:consent_form", code)
+                return redirect("consent:form", code)
             except ConsentTampered as exc:
                 form.add_error(None, exc.message)
                 status = 400
@@ -124,7 +124,7 @@ def consent_form(request: HttpRequest, code: str) -> HttpResponse:
                 form.add_error(field, exc.message)
             else:
                 # The page it leads to says what was saved and what comes next.
-                return redirect("participants:consent_signed", code)
+                return redirect("consent:signed", code)
         # Whatever was posted, the page shown now is this version in this language.
         form.data = form.data.copy()
         form.data.update(_shown(version, language))
@@ -180,7 +180,7 @@ def consent_signed(request: HttpRequest, code: str) -> HttpResponse:
     consent = get_object_or_404(ConsentForm, code=code)
     record = current_record(participant, code)
     if record is None:
-        return redirect("participants:consent_form", code)
+        return redirect("consent:form", code)
     steps = journey_steps(participant)
     return render(
         request,
@@ -212,7 +212,7 @@ def consent_withdraw_view(request: HttpRequest, code: str) -> HttpResponse:
         messages.info(
             request, _("You have not given this permission, so there is nothing to withdraw.")
         )
-        return redirect("participants:consent_documents")
+        return redirect("consent:documents")
     language = content_language()
     form = WithdrawConsentForm(request.POST or None, initial={"language": language})
     if request.method == "POST" and form.is_valid():
@@ -231,7 +231,7 @@ def consent_withdraw_view(request: HttpRequest, code: str) -> HttpResponse:
             form.add_error(field, exc.message)
         else:
             messages.success(request, _("Your permission is withdrawn. We sent you a copy."))
-            return redirect("participants:consent_documents")
+            return redirect("consent:documents")
     return render(
         request,
         "participants/consent/withdraw.html",

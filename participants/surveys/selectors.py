@@ -150,7 +150,7 @@ def survey_progress(participant: Participant, language: str) -> list[SurveyProgr
         definition = version.parsed()
         title = definition.text(definition.title, language)
         reason = survey_unavailable_reason(participant, code)
-        start_url = reverse("participants:survey", args=[code])
+        start_url = reverse("surveys:start", args=[code])
         if response is not None and response.status == ResponseStatus.COMPLETED:
             pages = len(visible_pages(definition, response.answers))
             rows.append(

@@ -42,13 +42,13 @@ from portal.i18n import content_language
 
 def step_url(response: SurveyResponse, step: str) -> str:
     if step == REVIEW_STEP:
-        return reverse("participants:survey_review", args=[response.public_id])
-    return reverse("participants:survey_page", args=[response.public_id, step])
+        return reverse("surveys:review", args=[response.public_id])
+    return reverse("surveys:page", args=[response.public_id, step])
 
 
 def _resume_url(response: SurveyResponse) -> str:
     if response.status == ResponseStatus.COMPLETED:
-        return reverse("participants:survey_done", args=[response.public_id])
+        return reverse("surveys:done", args=[response.public_id])
     return step_url(response, response.current_page or REVIEW_STEP)
 
 
@@ -171,7 +171,7 @@ def survey_page(request: HttpRequest, response_id: UUID, page_code: str) -> Http
                         "continue where you left off."
                     ),
                 )
-                return redirect("participants:surveys")
+                return redirect("surveys:list")
             messages.success(
                 request, _("Your answers are saved. You can stop here and come back later.")
             )
@@ -270,7 +270,7 @@ def survey_review(request: HttpRequest, response_id: UUID) -> HttpResponse:
         except SurveyError as exc:
             raise Http404 from exc
         else:
-            return redirect("participants:survey_done", response.public_id)
+            return redirect("surveys:done", response.public_id)
 
     response = response_for_owner(participant, response_id)
     if response.status == ResponseStatus.COMPLETED:
@@ -307,7 +307,7 @@ def survey_done(request: HttpRequest, response_id: UUID) -> HttpResponse:
         return (
             redirect(_resume_url(response))
             if response.status == ResponseStatus.IN_PROGRESS
-            else redirect("participants:surveys")
+            else redirect("surveys:list")
         )
     definition = response.version.parsed()
     language = content_language()

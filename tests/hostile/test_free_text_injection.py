@@ -176,7 +176,7 @@ def test_next_parameter_never_leads_to_a_script_or_another_site(client, particip
 
 
 def _survey_page(response, page):
-    return reverse("participants:survey_page", args=[response.public_id, page])
+    return reverse("surveys:page", args=[response.public_id, page])
 
 
 @pytest.mark.parametrize("payload", XSS)
@@ -198,7 +198,7 @@ def test_survey_free_text_is_stored_as_typed_and_rendered_escaped_everywhere(
     assert SurveyResponse.objects.get().answers["birth_country"] == payload
     assert_inert(ready_client.get(_survey_page(response, "origin")).content.decode(), payload)
     walk(ready, response, {**BASICS_PAGES, "work_details": {"occupation": [payload]}})
-    review = ready_client.get(reverse("participants:survey_review", args=[response.public_id]))
+    review = ready_client.get(reverse("surveys:review", args=[response.public_id]))
     assert_inert(review.content.decode(), payload)
     assert review.content.decode().count(html.escape(payload)) >= 2  # both answers
     # Validation errors echo the posted text escaped too.

@@ -594,8 +594,8 @@ def test_the_foreign_objects_are_real_their_owner_reaches_them(world):
     o = world.outsider
     for url in (
         reverse("results:report", args=[o.report.pk]),
-        reverse("participants:consent_document_download", args=[o.document.pk]),
-        reverse("participants:survey_page", args=[o.response.public_id, "about_you"]),
+        reverse("consent:document_download", args=[o.document.pk]),
+        reverse("surveys:page", args=[o.response.public_id, "about_you"]),
     ):
         response = owner.get(url)
         assert response.status_code == 200, url

@@ -81,7 +81,7 @@ def _url(path: str, participant) -> str:
     response = response_start_or_resume(
         participant=participant, survey_code="the_basics", actor=participant.user
     )
-    return reverse("participants:survey_page", args=[response.public_id, "about_you"])
+    return reverse("surveys:page", args=[response.public_id, "about_you"])
 
 
 @pytest.mark.parametrize("path", PARTICIPANT_POSTS + BUTTON_POSTS)

@@ -13,6 +13,8 @@ urlpatterns = [p for p in base if "participants" not in str(getattr(p, "urlconf_
 urlpatterns = base[:2] + i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("staff/", include("staff.urls")),
+    path("", include("participants.consent.urls")),
+    path("", include("participants.surveys.urls")),
     path("", include((participant_urls.urlpatterns + _extra, "participants"))),
     prefix_default_language=False,
 )

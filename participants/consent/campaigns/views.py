@@ -32,9 +32,9 @@ def reconsent(request: HttpRequest, campaign_id: uuid.UUID) -> HttpResponse:
     form = campaign.version.form
     # The usual path: the questions first for the main consent, then the signature.
     if form.code == "primary":
-        next_url = reverse("participants:consent_comprehension")
+        next_url = reverse("consent:comprehension")
     else:
-        next_url = reverse("participants:consent_form", args=[form.code])
+        next_url = reverse("consent:form", args=[form.code])
     rows = side_by_side(campaign.from_version.text(language), campaign.version.text(language))
     return render(
         request,
