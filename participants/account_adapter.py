@@ -7,12 +7,18 @@ from urllib.parse import urlsplit, urlunsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+
+from participants.enrollment import participant_create, participant_email_verified
+from participants.models import User
+from portal.context_processors import program_info
+from portal.staff_security import client_ip, staff_login_check
 
 SCREENER_SESSION_KEY = "screener"
 
@@ -44,7 +50,6 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().clean_email(clean_plain_email(email))
 
     def save_user(self, request, user, form, commit=True):
-        from participants.enrollment import participant_create
 
         user = super().save_user(request, user, form, commit=commit)
         if commit:
@@ -54,7 +59,6 @@ class AccountAdapter(DefaultAccountAdapter):
         return user
 
     def confirm_email(self, request, email_address):
-        from participants.enrollment import participant_email_verified
 
         confirmed = super().confirm_email(request, email_address)
         if confirmed:
@@ -64,9 +68,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_client_ip(self, request: HttpRequest) -> str:
         """One client-IP function for every rate limit and session record (R31): the
         staff geo-fence's, which believes X-Forwarded-For only from TRUSTED_PROXIES."""
-        from django.core.exceptions import PermissionDenied
-
-        from portal.staff_security import client_ip
 
         ip = client_ip(request)
         if not ip:
@@ -75,7 +76,6 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def pre_login(self, request, user, **kwargs):
         # Staff are located at log-in too, not only on their next request (issue 15).
-        from portal.staff_security import staff_login_check
 
         refused = staff_login_check(request, user)
         if refused is not None:
@@ -88,7 +88,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         # Subjects are rendered without the request: give every part of the message the
         # program's name and public address (templates/account/email/).
-        from portal.context_processors import program_info
 
         super().send_mail(
             template_prefix,
@@ -136,7 +135,6 @@ def _on_site_url(url: str) -> str:
 
 def clean_plain_email(email: str) -> str:
     """NFKC, trimmed, lower case; refuses look-alike letters and over-long addresses."""
-    from participants.models import User
 
     email = unicodedata.normalize("NFKC", email or "").strip()
     # Look-alike letters from other scripts (Cyrillic "а" for Latin "a")

@@ -28,8 +28,14 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from participants.consent.fhir import consent_resource
+from participants.consent.selectors import documents_for
+from participants.fhir_bundle import BundleBuilder, document_reference, patient_resource
 from participants.models import DataExport, Participant, User, WithdrawalTier
+from participants.surveys.fhir import questionnaire_from_definition, questionnaire_response
+from participants.surveys.models import ResponseStatus, SurveyResponse
 from portal import hooks
+from portal.access_log import access_record
 from portal.audit import audit_record
 from portal.context_processors import program_info
 from portal.outbox import outbox_enqueue
@@ -103,15 +109,6 @@ class ExportContents:
 
 def build_zip(participant: Participant, language: str) -> tuple[bytes, ExportContents]:
     """The zip's bytes and what it holds. Runs in the task (renders PDFs if needed)."""
-    from participants.consent.fhir import consent_resource
-    from participants.consent.selectors import documents_for
-    from participants.fhir_bundle import (
-        BundleBuilder,
-        document_reference,
-        patient_resource,
-    )
-    from participants.surveys.fhir import questionnaire_from_definition, questionnaire_response
-    from participants.surveys.models import ResponseStatus, SurveyResponse
 
     tier = int(participant.withdrawal_tier or 0)
     contents = ExportContents(tier=tier)
@@ -259,7 +256,6 @@ def data_export_build(*, export_pk: int) -> DataExport | None:
 
 def _record_own_access(participant: Participant, export: DataExport) -> None:
     """The copy is written to the participant's own access log: they read their record."""
-    from portal.access_log import access_record
 
     access_record(
         staff=participant.user,

@@ -6,6 +6,8 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from participants.consent.defaults import load_default_consents
+from participants.consent.selectors import published_version
+from participants.consent.services import consent_sign, legal_name
 from participants.enrollment import (
     participant_create,
     participant_pause,
@@ -14,7 +16,14 @@ from participants.enrollment import (
 )
 from participants.journey import ORDER, has_reached, journey_advance_to
 from participants.models import JourneyState, Participant, User
-from participants.surveys.services import core_surveys_load
+from participants.surveys.models import REVIEW_STEP, SurveyResponse
+from participants.surveys.selectors import survey_unavailable_reason
+from participants.surveys.services import (
+    core_surveys_load,
+    response_complete,
+    response_save_page,
+    response_start_or_resume,
+)
 from portal.models import Site
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - public demo data only
@@ -54,8 +63,6 @@ SIGNED_STEPS = {
 
 
 def _demo_sign(participant: Participant, form_and_decision: tuple[str, str], user: User) -> None:
-    from participants.consent.selectors import published_version
-    from participants.consent.services import consent_sign, legal_name
 
     form_code, decision = form_and_decision
     if form_code == "primary":
@@ -160,13 +167,6 @@ def _demo_survey(participant: Participant, code: str, user: User) -> None:
     """Answers and submits one survey page by page through the survey services (audit
     rows, journey and dashboard summaries as for a person). Once: a participant with any
     response to it (even one a demo user started by hand) is left alone."""
-    from participants.surveys.models import REVIEW_STEP, SurveyResponse
-    from participants.surveys.selectors import survey_unavailable_reason
-    from participants.surveys.services import (
-        response_complete,
-        response_save_page,
-        response_start_or_resume,
-    )
 
     if SurveyResponse.objects.filter(participant=participant, survey_code=code).exists():
         return

@@ -23,6 +23,7 @@ from participants.models import (
     Withdrawal,
     WithdrawalTier,
 )
+from participants.notifications import email_participant
 from portal import hooks
 from portal.audit import audit_record
 from portal.outbox import outbox_enqueue
@@ -236,7 +237,6 @@ def participant_withdraw(
     )
     for effect in hooks.withdrawal_effects():
         effect(participant=locked, tier=int(tier), actor=actor)
-    from participants.notifications import email_participant
 
     email_participant(
         participant=locked, template="withdrawal_confirmed", context={"tier": int(tier)}

@@ -23,7 +23,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from portal.audit import audit_record
-from portal.models import AccessEvent, AccessLogAnchor
+from portal.models import AccessEvent, AccessLogAnchor, AuditEvent, StaffProfile
 from portal.staff_security import (
     StaffQuotaExceeded,
     client_ip,
@@ -75,7 +75,6 @@ def _lock_chain() -> None:
 
 def staff_roles_and_site(staff: Any) -> tuple[str, str]:
     """The reader's roles (sorted, comma-separated) and site code, as they are now."""
-    from portal.models import StaffProfile
 
     roles = ",".join(sorted(staff.groups.values_list("name", flat=True)))
     profile = StaffProfile.objects.filter(user=staff).select_related("site").first()
@@ -261,7 +260,6 @@ def pace_check(*, staff: Any, now: dt.datetime) -> str | None:
             pattern = "alphabetical"
     if pattern is None:
         return None
-    from portal.models import AuditEvent
 
     recent_alert = AuditEvent.objects.filter(
         action="staff.pace_alert", actor=staff, created__gte=now - dt.timedelta(hours=1)

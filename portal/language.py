@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import check_for_language, get_supported_language_variant
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -46,7 +47,6 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 def browser_prefers(request: HttpRequest) -> str | None:
     """The supported language the browser ranks first (Accept-Language), if any."""
-    from django.utils.translation.trans_real import parse_accept_lang_header
 
     header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
     for code, _quality in parse_accept_lang_header(header):

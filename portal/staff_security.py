@@ -5,14 +5,17 @@ language prefix) and every request made by a staff account. Participants are
 never located or refused here.
 """
 
+import datetime as dt
 import ipaddress
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth import get_user_model, logout
 from django.core.exceptions import PermissionDenied
@@ -23,8 +26,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from geoip2fast import GeoIP2Fast
 
 from portal.audit import audit_record
+from portal.models import AuditEvent
+from portal.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +105,6 @@ def client_ip(request: HttpRequest) -> str | None:
 
 @cache
 def _geoip() -> Any:
-    from geoip2fast import GeoIP2Fast
 
     return GeoIP2Fast()
 
@@ -166,8 +171,6 @@ def staff_alert_admins(*, subject: str, body: str, throttle_key: str | None = No
     """
     from django.core.cache import cache
 
-    from portal.outbox import outbox_enqueue
-
     if throttle_key is not None:
         try:
             first = cache.add(
@@ -213,10 +216,6 @@ REFUSAL_ACTIONS = ("staff.location_refused", "staff.quota_exceeded", "staff.pace
 def staff_alert_digest(*, since: Any = None) -> int:
     """One e-mail summarising the refusals and alerts since the last digest (beat, every
     STAFF_ALERT_THROTTLE_SECONDS). Returns how many events it covered (0: no e-mail)."""
-    import datetime as dt
-    from collections import Counter
-
-    from portal.models import AuditEvent
 
     now = timezone.now()
     if since is None:
@@ -311,7 +310,6 @@ class StaffQuotaExceeded(PermissionDenied):
 
 
 def has_mfa(user: Any) -> bool:
-    from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(
         user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]

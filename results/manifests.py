@@ -21,10 +21,13 @@ from django.core.files.base import File
 from django.core.files.storage import storages
 from django.db import transaction
 
+from participants.kits.barcodes import clean_scanned
+from participants.kits.models import Kit, KitStatus
 from participants.models import Participant, WithdrawalTier
 from portal.audit import audit_record
 from results.models import Interpretation, Sample, SampleManifest
 from results.releases import current_release
+from results.services.interpretation_queue import interpretations_queue
 
 # Generous for a targeted or exome VCF; a whole genome is bgzipped and indexed (~1 GiB).
 MAX_VCF_BYTES = getattr(settings, "RESULTS_MAX_VCF_BYTES", 2 * 1024**3)
@@ -134,8 +137,6 @@ def kit_barcode_error(value: str, participant: Participant) -> str | None:
     """
     if not value:
         return None
-    from participants.kits.barcodes import clean_scanned
-    from participants.kits.models import Kit, KitStatus
 
     barcode = clean_scanned(value)
     kit = Kit.objects.filter(barcode=barcode).first() if barcode else None
@@ -408,7 +409,6 @@ def sample_manifest_ingest(
         target=manifest,
         data={"rows": len(rows), "accepted": len(outcome.accepted), "refused": len(outcome.errors)},
     )
-    from results.services.interpretation_queue import interpretations_queue
 
     interpretations_queue(interpretation_ids=[i.pk for i in interpretations])
     return outcome

@@ -21,6 +21,7 @@ from results.models import (
     Sample,
 )
 from results.release_policy import QC_HOLD_STATUSES
+from staff.visibility import REVIEW, visible_participants
 
 S = ReportState
 SHOWN = (S.RELEASED, S.VIEWED)
@@ -200,7 +201,6 @@ STAFF_READABLE = (S.NEEDS_REVIEW, S.REVIEWED, S.RELEASED, S.VIEWED)
 
 def staff_reports(user) -> QuerySet[Report]:
     """Every report whose participant-level data `user` may see (staff.visibility)."""
-    from staff.visibility import REVIEW, visible_participants
 
     return Report.objects.filter(
         state__in=STAFF_READABLE,

@@ -55,6 +55,7 @@ from results.services.review import (
     report_release,
     report_review,
 )
+from staff.visibility import SAMPLES, visible_participants
 
 REVIEWERS = ("results.review_report", "results.release_report")
 
@@ -109,7 +110,6 @@ def manifest_detail(request: HttpRequest, pk: int) -> HttpResponse:
     manifest = get_object_or_404(SampleManifest, pk=pk)
     # Research ids and sample ids only: no identity is shown on this page. A participant
     # withdrawn from further use is not listed at all (R30).
-    from staff.visibility import SAMPLES, visible_participants
 
     samples = list(
         manifest.samples.filter(participant__in=visible_participants(request.user, purpose=SAMPLES))
@@ -258,7 +258,6 @@ def recontact_close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def qc_list(request: HttpRequest) -> HttpResponse:
     # Sample and research ids with the engine's QC checks: no result, no identity.
-    from staff.visibility import SAMPLES, visible_participants
 
     holds = list(
         qc_holds_pending().filter(
@@ -271,7 +270,6 @@ def qc_list(request: HttpRequest) -> HttpResponse:
 @staff_permission_required("results.manage_samples")
 @require_POST
 def qc_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    from staff.visibility import SAMPLES, visible_participants
 
     interpretation = get_object_or_404(
         qc_holds_pending().filter(

@@ -10,6 +10,7 @@ from celery import shared_task
 from django.db import DatabaseError
 from django.utils import timezone
 
+from results.documents import documents_render
 from results.models import Interpretation
 from results.services import interpretation_queue, reminders, report_building
 
@@ -68,7 +69,6 @@ def reinterpret_batch(self, release_id: int, batch_size: int = 25) -> int:
 @shared_task(**RETRY)
 def render_report_documents(report_id: int, languages: list[str] | None = None) -> int:
     """PDFs of a released report in its participant's language (others on first request)."""
-    from results.documents import documents_render
 
     return documents_render(report_id=report_id, languages=languages)
 

@@ -11,7 +11,7 @@ from participants.models import JourneyState
 from portal.i18n import content_language
 from results.documents import document_bytes, document_render, report_fragment
 from results.forms import ResultsPreferenceForm
-from results.models import ReportDocument, ReportType
+from results.models import Report, ReportDocument, ReportType
 from results.selectors import (
     ReportGone,
     latest_shown,
@@ -43,7 +43,6 @@ def _owned(request: HttpRequest, pk: int, *, language: str | None = None):
 
 
 def _superseded(request: HttpRequest, pk: int) -> HttpResponse:
-    from results.models import Report
 
     report_type = (
         Report.objects.filter(pk=pk, participant=request.participant)

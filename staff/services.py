@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from participants.models import User
+from portal.access_log import access_record_staff_change, top_viewers
 from portal.audit import audit_record
 from portal.models import RoleGrantRequest, Site, StaffProfile, TravelException
 from portal.outbox import outbox_enqueue
@@ -46,7 +47,6 @@ def _check_roles(roles: set[str]) -> None:
 
 def _record_change(*, actor: User, subject: User, what: str, reason: str) -> None:
     """The access-log row and the administrators' alert every change of powers gets."""
-    from portal.access_log import access_record_staff_change
 
     access_record_staff_change(actor=actor, subject=subject, what=what, reason=reason)
     staff_alert_admins(
@@ -404,7 +404,6 @@ def staff_disable_inactive(*, days: int = 90) -> list[int]:
 
 def staff_top_viewers_report(*, days: int = 7) -> int:
     """E-mails the administrators who read the most participants' records this week."""
-    from portal.access_log import top_viewers
 
     rows = top_viewers(days=days)
     lines = [f"{n:>6}  {email} (user id {pk})" for pk, email, n in rows] or ["No reads."]

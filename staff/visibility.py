@@ -24,6 +24,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from participants.models import Participant, WithdrawalTier
+from portal.models import StaffProfile
+from staff.roles import ADMINISTRATOR
 
 SUPPORT = "support"  # identity and profile, one participant at a time
 CONSENT = "consent"  # one signed consent record
@@ -36,7 +38,6 @@ _CONTACTS = (RECONTACT,)
 
 
 def _site_of(staff: Any):
-    from portal.models import StaffProfile
 
     profile = StaffProfile.objects.filter(user=staff).select_related("site").first()
     return profile.site if profile is not None else None
@@ -48,7 +49,6 @@ def visible_participants(staff: Any, *, purpose: str) -> QuerySet[Participant]:
         raise ValueError(f"unknown purpose {purpose!r}")
     if not getattr(staff, "is_authenticated", False) or not staff.is_staff:
         return Participant.objects.none()
-    from staff.roles import ADMINISTRATOR
 
     if staff.groups.filter(name=ADMINISTRATOR).exists():
         # Administrator is exclusive of every role that reads participant data (R29); if

@@ -1,5 +1,6 @@
 """Consent writes: publish a version, sign, withdraw. Views validate input and call these."""
 
+import calendar
 import datetime as dt
 import unicodedata
 import uuid
@@ -18,7 +19,7 @@ from participants.consent.models import (
     Decision,
     VersionStatus,
 )
-from participants.consent.selectors import comprehension_passed, current_record
+from participants.consent.selectors import comprehension_passed, current_record, current_records
 from participants.journey import has_reached, journey_advance_to
 from participants.models import JourneyState, Language, Participant, User, WithdrawalTier
 from portal import hooks
@@ -427,7 +428,6 @@ def consent_full_withdrawal_effect(*, participant: Participant, tier: int, actor
     """
     if tier < WithdrawalTier.NO_FURTHER_USE:
         return
-    from participants.consent.selectors import current_records
 
     for code, current in current_records(participant).items():
         if current.decision not in GIVING:
@@ -472,7 +472,6 @@ def _int_or_none(value: int | str) -> int | None:
 
 def add_months(when: dt.datetime, months: int) -> dt.datetime:
     """Same day-of-month `months` later, clamped to the month's last day."""
-    import calendar
 
     month_index = when.month - 1 + months
     year, month = when.year + month_index // 12, month_index % 12 + 1

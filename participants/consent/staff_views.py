@@ -20,8 +20,10 @@ from participants.consent.services import (
     consent_version_draft,
     consent_version_publish,
 )
+from portal.access_log import access_record
 from portal.audit import audit_record
 from portal.decorators import staff_permission_required
+from staff.visibility import CONSENT, visible_participants
 
 MANAGE = "consent.manage_consent_versions"
 EXPORT = "consent.export_consent_fhir"
@@ -114,8 +116,6 @@ def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_permission_required(EXPORT)
 def record_fhir(request: HttpRequest, pk: int) -> JsonResponse:
     """One record as FHIR (never a bulk download: that is the audited command-line export)."""
-    from portal.access_log import access_record
-    from staff.visibility import CONSENT, visible_participants
 
     # Own site only, never a participant withdrawn from further use (R30).
     record = get_object_or_404(

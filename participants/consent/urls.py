@@ -11,7 +11,5 @@ urlpatterns = [
     path("me/consent/<slug:code>/signed/", views.consent_signed, name="signed"),
     path("me/consent/<slug:code>/withdraw/", views.consent_withdraw_view, name="withdraw"),
     path("me/documents/", views.documents, name="documents"),
-    path(
-        "me/documents/<int:pk>/download/", views.document_download, name="document_download"
-    ),
+    path("me/documents/<int:pk>/download/", views.document_download, name="document_download"),
 ]

@@ -7,12 +7,13 @@ own with `portal.hooks.register_merge_mover`. Movers run inside the merge's tran
 
 import pgtrigger
 
+from participants.consent.models import ComprehensionAttempt, ConsentRecord
 from participants.models import Participant
+from participants.surveys.models import ResponseStatus, SurveyResponse
 from portal import hooks
 
 
 def _move_consents(*, keep: Participant, retire: Participant) -> int:
-    from participants.consent.models import ComprehensionAttempt, ConsentRecord
 
     # Signed records are append-only: the trigger is lifted for this one statement,
     # which changes only whose account the record belongs to. The signed text, its
@@ -24,7 +25,6 @@ def _move_consents(*, keep: Participant, retire: Participant) -> int:
 
 
 def _move_survey_answers(*, keep: Participant, retire: Participant) -> int:
-    from participants.surveys.models import ResponseStatus, SurveyResponse
 
     # Only finished surveys, and only those the kept account has not finished itself
     # (one completed response per survey): where both answered, the kept account's

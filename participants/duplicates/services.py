@@ -26,6 +26,7 @@ from participants.models import Participant, WithdrawalTier
 from portal import hooks
 from portal.audit import audit_record
 from portal.outbox import outbox_enqueue
+from staff.services import staff_site
 
 # The profile fields the digests are made of.
 INDEXED_FIELDS = {"legal_last_name", "date_of_birth", "postal_code", "phone"}
@@ -120,7 +121,6 @@ def duplicate_check(*, participant: Participant) -> list[DuplicateFlag]:
 
 # --- resolution --------------------------------------------------------------------------
 def _support_may_work_on(actor: Any, flag: DuplicateFlag) -> None:
-    from staff.services import staff_site
 
     site = staff_site(actor)
     if not actor.has_perm(SUPPORT_PERMISSION) or site is None or flag.site_id != site.pk:

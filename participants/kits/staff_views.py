@@ -17,12 +17,12 @@ from participants.kits.letters import packing_slip_pdf
 from participants.kits.models import Kit
 from portal.access_log import access_record
 from portal.decorators import staff_permission_required
+from staff.visibility import SAMPLES, visible_participants
 
 
 def _kit(kit_id: uuid.UUID, staff) -> Kit:
     """One kit, or 404: a participant withdrawn from further use is not shown (R30); a kit
     that reaches the lab after that is flagged for destruction at the scan, by barcode."""
-    from staff.visibility import SAMPLES, visible_participants
 
     kit = (
         Kit.objects.select_related("participant", "partner_site")

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.http import Http404
 from django.urls import reverse
 
 from participants.journey import has_reached
@@ -69,7 +70,6 @@ def latest_response(participant: Participant, survey_code: str) -> SurveyRespons
 
 def response_for_owner(participant: Participant, public_id) -> SurveyResponse:
     """The participant's own response with its version; another's id is a 404."""
-    from django.http import Http404
 
     try:
         return SurveyResponse.objects.select_related("version").get(

@@ -14,9 +14,13 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from participants.consent.models import Decision
+from participants.consent.selectors import current_decision
 from participants.models import Participant, User, WithdrawalTier
+from participants.notifications import email_participant
 from portal.audit import audit_record
 from results import release_policy
+from results.documents import report_context
 from results.models import (
     Interpretation,
     RecontactTask,
@@ -115,8 +119,6 @@ def _participant_withdrawn(participant: Participant) -> bool:
 
 
 def _gror_withdrawn(participant: Participant) -> bool:
-    from participants.consent.models import Decision
-    from participants.consent.selectors import current_decision
 
     return current_decision(participant, "gror") == Decision.WITHDRAWN
 
@@ -219,7 +221,6 @@ def report_prepare(*, report_id: int) -> bool:
 
     The PDFs carry the release date, so they are rendered on release (`documents_render`).
     """
-    from results.documents import report_context
 
     report = Report.objects.select_related("participant", "interpretation").get(pk=report_id)
     if report.state != S.PENDING:
@@ -294,6 +295,5 @@ def reports_advance(*, participant: Participant) -> None:
 
 
 def notify_results_ready(participant: Participant) -> None:
-    from participants.notifications import email_participant
 
     email_participant(participant=participant, template="result_ready", context={})

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from participants.consent.campaigns.models import Campaign, Member, Policy
@@ -133,7 +134,6 @@ def campaign_decline(*, member: Member, actor: Any) -> None:
 def reminders_due(*, now: dt.datetime) -> list[int]:
     """Members still undecided, contactable, not opted out, not reminded for a week."""
     cutoff = now - dt.timedelta(days=settings.REMINDER_INTERVAL_DAYS)
-    from django.db.models import Exists, OuterRef, Q
 
     decided = ConsentRecord.objects.filter(
         participant=OuterRef("participant"), version=OuterRef("campaign__version")
