@@ -5,6 +5,7 @@ import unicodedata
 from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.stagekit import clear_login
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from participants.enrollment import participant_create, participant_email_verified
 from participants.models import User
+from participants.time_zones import remember_time_zone
 from portal.context_processors import program_info
 from portal.staff_security import client_ip, staff_login_check
 
@@ -79,8 +81,6 @@ class AccountAdapter(DefaultAccountAdapter):
 
         refused = staff_login_check(request, user)
         if refused is not None:
-            from allauth.account.internal.stagekit import clear_login
-
             clear_login(request)
             return refused
         return super().pre_login(request, user, **kwargs)
@@ -111,8 +111,6 @@ class AccountAdapter(DefaultAccountAdapter):
         super().login(request, user)
         participant = getattr(user, "participant", None)
         if participant is not None:
-            from participants.time_zones import remember_time_zone
-
             remember_time_zone(request, participant)
 
     def get_login_redirect_url(self, request):

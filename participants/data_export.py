@@ -21,17 +21,20 @@ import uuid
 import zipfile
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import transaction
 from django.http import Http404
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from participants.consent.fhir import consent_resource
 from participants.consent.selectors import documents_for
 from participants.fhir_bundle import BundleBuilder, document_reference, patient_resource
 from participants.models import DataExport, Participant, User, WithdrawalTier
+from participants.notifications import email_participant
 from participants.surveys.fhir import questionnaire_from_definition, questionnaire_response
 from participants.surveys.models import ResponseStatus, SurveyResponse
 from portal import hooks
@@ -238,10 +241,6 @@ def data_export_build(*, export_pk: int) -> DataExport | None:
             target=export,
             data={"size": len(data), **contents.as_dict()},
         )
-        from django.conf import settings
-        from django.urls import reverse
-
-        from participants.notifications import email_participant
 
         with translation.override(participant.preferred_language):
             page_url = settings.SITE_URL.rstrip("/") + reverse("participants:my_data")

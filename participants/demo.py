@@ -5,9 +5,10 @@ import datetime as dt
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
+from participants.consent.comprehension import comprehension_questions
 from participants.consent.defaults import load_default_consents
 from participants.consent.selectors import published_version
-from participants.consent.services import consent_sign, legal_name
+from participants.consent.services import comprehension_record, consent_sign, legal_name
 from participants.enrollment import (
     participant_create,
     participant_pause,
@@ -66,9 +67,6 @@ def _demo_sign(participant: Participant, form_and_decision: tuple[str, str], use
 
     form_code, decision = form_and_decision
     if form_code == "primary":
-        from participants.consent.comprehension import comprehension_questions
-        from participants.consent.services import comprehension_record
-
         answers = {q.code: q.correct for q in comprehension_questions("en")}
         comprehension_record(participant=participant, answers=answers, language="en")
     version = published_version(form_code)

@@ -14,6 +14,7 @@ from participants.enrollment import (
     participant_screener_pass,
     participant_withdraw,
     profile_update,
+    reminders_opt_out,
     screener_evaluate,
 )
 from participants.forms import ProfileForm, ScreenerForm, WithdrawForm
@@ -172,8 +173,6 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "participants/unsubscribe.html", {"invalid": True}, status=404)
     done = False
     if request.method == "POST":
-        from participants.enrollment import reminders_opt_out
-
         reminders_opt_out(participant=participant)
         done = True
     return render(request, "participants/unsubscribe.html", {"done": done, "invalid": False})

@@ -169,6 +169,7 @@ def staff_alert_admins(*, subject: str, body: str, throttle_key: str | None = No
     rest are only counted in the audit log and reach the administrators in the next
     digest (`staff_alert_digest`). Returns whether an e-mail was queued.
     """
+    # Here, not at the top: `cache` at module level is functools.cache.
     from django.core.cache import cache
 
     if throttle_key is not None:

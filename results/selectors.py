@@ -21,7 +21,7 @@ from results.models import (
     Sample,
 )
 from results.release_policy import QC_HOLD_STATUSES
-from staff.visibility import REVIEW, visible_participants
+from staff.visibility import RECONTACT, REVIEW, visible_participants
 
 S = ReportState
 SHOWN = (S.RELEASED, S.VIEWED)
@@ -255,8 +255,6 @@ def contacts_for(report: Report) -> list[CounsellingContact]:
 
 def staff_recontacts(user) -> QuerySet[RecontactTask]:
     """Re-contact tasks of participants `user` may contact (not withdrawn at any tier)."""
-    from staff.visibility import RECONTACT, visible_participants
-
     return RecontactTask.objects.filter(
         participant__in=visible_participants(user, purpose=RECONTACT)
     )

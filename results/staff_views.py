@@ -55,7 +55,7 @@ from results.services.review import (
     report_release,
     report_review,
 )
-from staff.visibility import SAMPLES, visible_participants
+from staff.visibility import REVIEW, SAMPLES, visible_participants
 
 REVIEWERS = ("results.review_report", "results.release_report")
 
@@ -296,8 +296,6 @@ def qc_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def confirmation_list(request: HttpRequest) -> HttpResponse:
     # Pseudonymous: participant number and report only; the finding is on the detail page.
-    from staff.visibility import REVIEW, visible_participants
-
     reports = list(
         awaiting_confirmation().filter(
             participant__in=visible_participants(request.user, purpose=REVIEW)
@@ -309,8 +307,6 @@ def confirmation_list(request: HttpRequest) -> HttpResponse:
 @staff_permission_required("results.manage_samples")
 @require_http_methods(["GET", "POST"])
 def confirmation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    from staff.visibility import REVIEW, visible_participants
-
     report = get_object_or_404(
         awaiting_confirmation().filter(
             participant__in=visible_participants(request.user, purpose=REVIEW)

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from participants.consent.campaigns.selectors import open_memberships
 from participants.consent.models import GIVING, Decision
 from participants.consent.selectors import consents_needing_renewal, current_records
 from participants.journey import has_reached
@@ -19,8 +20,6 @@ def consent_home_panel(request, participant: Participant) -> dict:
     # A re-consent campaign for the form shows its own task (summary, comparison).
     in_campaign: set[int] = set()
     if any(r.reason == "new_version" for r in renewals):
-        from participants.consent.campaigns.selectors import open_memberships
-
         in_campaign = {m.campaign.version.form_id for m in open_memberships(participant)}
     for renewal in renewals:
         if renewal.reason == "new_version" and renewal.form.pk in in_campaign:

@@ -20,6 +20,7 @@ from participants.consent.models import (
     VersionStatus,
 )
 from participants.consent.selectors import comprehension_passed, current_record, current_records
+from participants.enrollment import participant_withdraw
 from participants.journey import has_reached, journey_advance_to
 from participants.models import JourneyState, Language, Participant, User, WithdrawalTier
 from portal import hooks
@@ -357,8 +358,6 @@ def consent_withdraw(
     returns the first withdrawal.
     """
     if form_code == "primary":
-        from participants.enrollment import participant_withdraw
-
         _check_typed_name(participant, typed_name)
         return participant_withdraw(
             participant=participant,

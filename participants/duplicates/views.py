@@ -1,7 +1,7 @@
 """The participant's side: confirming, from one account, that the other is theirs too."""
 
 from django.contrib import messages
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, logout
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -62,8 +62,6 @@ def confirm(request: HttpRequest) -> HttpResponse:
                     _("Thank you. Your two accounts are now one."),
                 )
                 if not keeping:
-                    from django.contrib.auth import logout
-
                     logout(request)
                     return redirect("account_login")
                 return redirect("participants:home")

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
+from participants.notifications import email_participant
 from portal.audit import audit_record
 from results.models import (
     CounsellingContact,
@@ -46,7 +47,6 @@ def counselling_reminder_send(*, report_id: int, now: dt.datetime) -> bool:
         report = Report.objects.select_related("participant").get(pk=report_id)
         if not results_allowed(report.participant):
             return False
-        from participants.notifications import email_participant
 
         email_participant(
             participant=report.participant, template="result_counselling_reminder", context={}

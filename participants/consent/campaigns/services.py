@@ -156,8 +156,6 @@ def reminders_due(*, now: dt.datetime) -> list[int]:
 def reminder_send(*, member_pk: int, now: dt.datetime) -> bool:
     """Claims the member's reminder (conditional update) and queues it; False if taken."""
     cutoff = now - dt.timedelta(days=settings.REMINDER_INTERVAL_DAYS)
-    from django.db.models import Q
-
     claimed = (
         Member.objects.filter(pk=member_pk)
         .filter(Q(last_reminder_at__isnull=True) | Q(last_reminder_at__lte=cutoff))
