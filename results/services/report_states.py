@@ -8,6 +8,7 @@ only take ids and call these.
 import contextlib
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,6 +32,15 @@ class ReportTransitionError(Exception):
     def __init__(self, message: str, *, code: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class ReportPermissionError(ReportTransitionError, PermissionDenied):
+    """Refused because the actor lacks the role: a permission error (Django's
+    `PermissionDenied`), and still a refused change (code "permission") for the pages
+    that say why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="permission")
 
 
 SYSTEM = "system"  # the pipeline itself: actor is None
@@ -70,12 +80,12 @@ def _check_actor(report: Report, role: str, actor: Any, to_state: str) -> None:
         raise ReportTransitionError("Only active staff can do this.", code="staff")
     if role == COUNSELLOR:
         if not actor.has_perm("results.review_report"):
-            raise ReportTransitionError("Only a genetic counsellor can review.", code="permission")
+            raise ReportPermissionError("Only a genetic counsellor can review.")
         if report.assigned_counsellor_id not in (None, actor.pk):
             raise ReportTransitionError("This review is assigned to someone else.", code="assigned")
     elif role == RELEASER:
         if not actor.has_perm("results.release_report"):
-            raise ReportTransitionError("You cannot release reports.", code="permission")
+            raise ReportPermissionError("You cannot release reports.")
         if report.reviewed_by_id == actor.pk:
             raise ReportTransitionError(
                 "A second person must release a report you reviewed.", code="same_person"

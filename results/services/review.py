@@ -8,6 +8,7 @@ only take ids and call these.
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,7 +25,11 @@ from results.models import (
     Sample,
 )
 from results.services.report_building import notify_results_ready, reports_advance
-from results.services.report_states import LIVE, ReportTransitionError, report_transition
+from results.services.report_states import (
+    LIVE,
+    ReportPermissionError,
+    report_transition,
+)
 
 S = ReportState
 
@@ -59,9 +64,7 @@ def counselling_contact_record(
     note: str = "",
 ) -> CounsellingContact:
     if not actor.has_perm("results.review_report"):
-        raise ReportTransitionError(
-            "Only a genetic counsellor records contacts.", code="permission"
-        )
+        raise ReportPermissionError("Only a genetic counsellor records contacts.")
     if status not in CounsellingContact.Status.values:
         raise ValueError(f"not a contact status: {status!r}")
     contact = CounsellingContact.objects.create(
@@ -84,9 +87,7 @@ def counselling_contact_record(
 @transaction.atomic
 def recontact_task_close(*, task: RecontactTask, actor: Any, done: bool = True) -> RecontactTask:
     if not actor.has_perm("results.review_report"):
-        raise ReportTransitionError(
-            "Only a genetic counsellor closes re-contacts.", code="permission"
-        )
+        raise ReportPermissionError("Only a genetic counsellor closes re-contacts.")
     updated = RecontactTask.objects.filter(pk=task.pk, state=RecontactTask.State.OPEN).update(
         state=RecontactTask.State.DONE if done else RecontactTask.State.CANCELLED,
         closed_at=timezone.now(),
@@ -107,6 +108,14 @@ class PolicyError(Exception):
         self.code = code
 
 
+class PolicyPermissionError(PolicyError, PermissionDenied):
+    """Refused because the actor is not a data manager: a permission error (Django's
+    `PermissionDenied`), and still a refused decision (code "permission")."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="permission")
+
+
 def _require_data_manager(actor: Any) -> None:
     if (
         actor is None
@@ -115,7 +124,7 @@ def _require_data_manager(actor: Any) -> None:
         or not actor.is_staff
         or not actor.has_perm("results.manage_samples")
     ):
-        raise PolicyError("Only a data manager can do this.", code="permission")
+        raise PolicyPermissionError("Only a data manager can do this.")
 
 
 @transaction.atomic

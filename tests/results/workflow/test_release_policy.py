@@ -5,6 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from portal.models import AuditEvent
 from results import release_policy
@@ -119,6 +120,7 @@ def test_qc_fail_rejected_withholds_for_good(opted_in, kb, data_manager, counsel
             interpretation=interpretation, actor=counsellor, decision="cleared", reason="fine"
         )
     assert refused.value.code == "permission"
+    assert isinstance(refused.value, PermissionDenied)  # a permission error, not a rule
     interpretation_qc_decide(
         interpretation=interpretation,
         actor=data_manager,
@@ -197,6 +199,7 @@ def test_positive_needs_confirmation_before_review(
             confirmed_on=dt.date(2026, 1, 2),
         )
     assert not_dm.value.code == "permission"
+    assert isinstance(not_dm.value, PermissionDenied)  # a permission error, not a rule
     with pytest.raises(PolicyError) as future:
         report_confirmation_record(
             report=risk,

@@ -3,6 +3,7 @@
 import itertools
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from portal.models import AuditEvent
 from results.models import ReportState, ReportTransition
@@ -140,6 +141,7 @@ def test_counsellor_cannot_release_own_review(
     with pytest.raises(ReportTransitionError) as refused:
         report_release(report=report, actor=data_manager)
     assert refused.value.code == "permission"
+    assert isinstance(refused.value, PermissionDenied)  # a permission error, not a rule
     report.refresh_from_db()
     assert report.state == S.REVIEWED
     report_release(report=report, actor=second_counsellor)
