@@ -26,6 +26,7 @@ from participants.models import (
 from participants.notifications import email_participant
 from portal import hooks
 from portal.audit import audit_record
+from portal.instances import update_caller
 from portal.outbox import outbox_enqueue
 
 # USPS codes: the 50 states, DC, Puerto Rico and the territories.
@@ -241,8 +242,7 @@ def participant_withdraw(
     email_participant(
         participant=locked, template="withdrawal_confirmed", context={"tier": int(tier)}
     )
-    participant.state = locked.state
-    participant.withdrawal_tier = tier
+    update_caller(participant, locked)  # the caller's participant shows the withdrawal
     return withdrawal
 
 

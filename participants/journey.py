@@ -10,6 +10,7 @@ from django.db import transaction
 from participants.models import JourneyState, JourneyTransition, Participant, User
 from portal import hooks
 from portal.audit import audit_record
+from portal.instances import update_caller
 
 S = JourneyState
 FORWARD: dict[str, str] = {
@@ -78,9 +79,7 @@ def journey_transition(
         data={"from": from_state, "to": to_state, "reason": reason},
     )
     hooks.state_changed(participant=locked, from_state=from_state, to_state=to_state)
-    participant.state = locked.state
-    participant.state_before_pause = locked.state_before_pause
-    return locked
+    return update_caller(participant, locked)
 
 
 def journey_advance_to(
@@ -131,7 +130,7 @@ def _advance_while_paused(
 def journey_resume(*, participant: Participant, actor: User | None) -> Participant:
     locked = Participant.objects.select_for_update().get(pk=participant.pk)
     if locked.state != S.PAUSED:
-        return locked
+        return update_caller(participant, locked)
     target = locked.state_before_pause or S.REGISTERED
     locked.state = target
     locked.state_before_pause = ""
@@ -147,6 +146,4 @@ def journey_resume(*, participant: Participant, actor: User | None) -> Participa
         data={"to": target},
     )
     hooks.state_changed(participant=locked, from_state=S.PAUSED, to_state=target)
-    participant.state = target
-    participant.state_before_pause = ""
-    return locked
+    return update_caller(participant, locked)

@@ -25,6 +25,7 @@ from participants.journey import has_reached, journey_advance_to
 from participants.models import JourneyState, Language, Participant, User, WithdrawalTier
 from portal import hooks
 from portal.audit import audit_record
+from portal.instances import update_caller
 from portal.outbox import outbox_enqueue
 
 # Two tabs (different tokens) submitting the same decision within this window
@@ -333,7 +334,7 @@ def consent_sign(
     if form.code == "gror" and was_given and decision != Decision.YES:
         hooks.gror_withdrawn(participant=locked, actor=actor)
     _queue_pdf(record)
-    participant.state = locked.state
+    update_caller(participant, locked)  # the caller's participant shows the new state
     return record
 
 

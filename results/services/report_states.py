@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from participants.models import Participant
 from portal.audit import audit_record
+from portal.instances import update_caller
 from portal.outbox import outbox_enqueue
 from results import release_policy
 from results.models import (
@@ -165,8 +166,7 @@ def report_transition(
         target=locked,
         data={"from": from_state, "to": to_state, "reason": reason[:200]},
     )
-    report.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
-    return locked
+    return update_caller(report, locked)
 
 
 def _queue_documents(report_id: int) -> None:

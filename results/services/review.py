@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from participants.models import Participant
 from portal.audit import audit_record
+from portal.instances import update_caller
 from results import release_policy
 from results.models import (
     CounsellingContact,
@@ -174,10 +175,7 @@ def interpretation_qc_decide(
     else:
         Participant.objects.select_for_update().get(pk=participant.pk)
         reports_advance(participant=participant)
-    interpretation.__dict__.update(
-        {k: v for k, v in locked.__dict__.items() if not k.startswith("_")}
-    )
-    return locked
+    return update_caller(interpretation, locked)
 
 
 @transaction.atomic
@@ -221,5 +219,4 @@ def report_confirmation_record(
             "after": {"lab": lab[:200], "accession": accession[:64], "date": str(confirmed_on)},
         },
     )
-    report.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
-    return locked
+    return update_caller(report, locked)
