@@ -12,8 +12,8 @@ language): the PDF renderer lays it out once and reuses it for every participant
 One module per report type (``pgx``, ``disease_risk``, ``traits``) fills the context with
 what that type says; ``common`` holds the pieces they share (provenance, the knowledge
 base, summaries); ``reference`` holds the participant-free reference part. A new report
-type: a module with ``build(context, interpretation)``, an entry in ``BUILDERS`` and in
-``REPORT_TYPES``, and its branches in ``reference``.
+type: a module with ``build(context, interpretation)`` (fills ``context`` in place), an
+entry in ``BUILDERS`` and in ``REPORT_TYPES``, and its branches in ``reference``.
 """
 
 from __future__ import annotations
@@ -25,11 +25,9 @@ from django.conf import settings
 from django.utils import formats, translation
 
 from .. import genes as genes_module
+from . import disease_risk, pgx, traits
 from .common import _knowledge_base, _provenance, _sample_limitations
-from .disease_risk import _disease_risk
-from .pgx import _pgx
 from .reference import build_reference_context
-from .traits import _traits
 
 REPORT_TYPES = ("pgx", "disease_risk", "traits")
 
@@ -105,4 +103,4 @@ def build_report_context(
 
 
 # What fills the context of each report type (one module each).
-BUILDERS = {"pgx": _pgx, "disease_risk": _disease_risk, "traits": _traits}
+BUILDERS = {"pgx": pgx.build, "disease_risk": disease_risk.build, "traits": traits.build}

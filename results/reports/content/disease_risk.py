@@ -13,7 +13,7 @@ from .. import labels, wording
 from .common import _label, _summary
 
 
-def _disease_risk(context: dict[str, Any], interpretation: dict[str, Any]) -> None:
+def build(context: dict[str, Any], interpretation: dict[str, Any]) -> None:
     findings = []
     for item in interpretation.get("disease_risk") or []:
         classification = str(item.get("classification") or "")

@@ -107,7 +107,7 @@ def _drug_action(text: str, classification: str | None, any_changed: bool) -> st
     return "different"
 
 
-def _pgx(context: dict[str, Any], interpretation: dict[str, Any]) -> None:
+def build(context: dict[str, Any], interpretation: dict[str, Any]) -> None:
     pgx = interpretation.get("pgx") or {}
     genes: list[dict[str, Any]] = []
     status_by_gene: dict[str, str] = {}

@@ -11,7 +11,7 @@ from .. import labels, wording
 from .common import _label, _summary
 
 
-def _traits(context: dict[str, Any], interpretation: dict[str, Any]) -> None:
+def build(context: dict[str, Any], interpretation: dict[str, Any]) -> None:
     rows = []
     raw = interpretation.get("traits") or {}
     # A fixed order (the catalogue's), so two reports always list traits the same way.
