@@ -16,52 +16,14 @@ a child process pointed at that database:
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.seeded import main, measure_in_child, prepare
+
 N = int(os.environ.get("BENCH_DASHBOARD_PARTICIPANTS", "1000000"))
 DB = os.environ.get("BENCH_DASHBOARD_DB", "portal_bench")
-
-
-def _bench_url() -> str:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal")
-    return base.rsplit("/", 1)[0] + "/" + DB
-
-
-def _env() -> dict[str, str]:
-    return {
-        **os.environ, "DATABASE_URL": _bench_url(),
-        "DJANGO_SETTINGS_MODULE": "portal.settings.test", "PYTHONPATH": str(ROOT),
-    }  # fmt: skip
-
-
-def _manage(*args: str) -> str:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args], env=_env(), check=True,
-        capture_output=True, text=True,
-    )  # fmt: skip
-    return out.stdout
-
-
-def _prepare() -> None:
-    import psycopg
-
-    admin = _bench_url().rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB]).fetchone()
-        if not exists:
-            conn.execute(f"CREATE DATABASE {DB}")
-    _manage("migrate", "--no-input", "-v0")
-    with psycopg.connect(_bench_url()) as conn:
-        have = conn.execute("SELECT count(*) FROM participants_participant").fetchone()[0]
-    if have < N:
-        _manage("seed_participants", "--participants", str(N - have))
 
 
 GROUP_BY_SQL = [
@@ -128,13 +90,9 @@ def _measure() -> dict:
 
 def run() -> dict:
     started = time.perf_counter()
-    _prepare()
+    prepare(DB, N)
     prepared = time.perf_counter() - started
-    out = subprocess.run(
-        [sys.executable, __file__, "--measure"], env=_env(), check=True,
-        capture_output=True, text=True,
-    )  # fmt: skip
-    m = json.loads(out.stdout.strip().splitlines()[-1])
+    m = measure_in_child(__file__, DB)
     return {
         "dashboard_ms_1m": {
             "value": round(m["ours"], 1), "unit": "ms",
@@ -154,9 +112,4 @@ def run() -> dict:
 
 
 if __name__ == "__main__":
-    if "--measure" in sys.argv:
-        sys.path.insert(0, str(ROOT))
-        print(json.dumps(_measure()))
-    else:
-        for name, figure in run().items():
-            print(f"{name:32} {figure['value']:>10} {figure['unit']:8} {figure['detail']}")
+    main(globals())

@@ -13,39 +13,16 @@ child process on that database, times:
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import random
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.seeded import main, measure_in_child, p99_summary, prepare
+
 KITS = int(os.environ.get("BENCH_KITS", "100000"))
 DB = os.environ.get("BENCH_KITS_DB", "portal_bench")
 SAMPLES = 400
 WARM_UP = 20
-
-
-def _bench_url() -> str:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal")
-    return base.rsplit("/", 1)[0] + "/" + DB
-
-
-def _env() -> dict[str, str]:
-    return {
-        **os.environ, "DATABASE_URL": _bench_url(),
-        "DJANGO_SETTINGS_MODULE": "portal.settings.test", "PYTHONPATH": str(ROOT),
-    }  # fmt: skip
-
-
-def _manage(*args: str) -> str:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args], env=_env(), check=True,
-        capture_output=True, text=True,
-    )  # fmt: skip
-    return out.stdout
 
 
 def barcode(i: int) -> str:
@@ -126,36 +103,16 @@ def _measure() -> dict:
                 raise Rollback
         except Rollback:
             pass
-    samples = sorted(samples[WARM_UP:])
-    p99 = samples[min(len(samples) - 1, round(0.99 * len(samples)) - 1)]
+    summary = p99_summary(samples, WARM_UP)
     total = Kit.objects.count()
-    return {"p99": p99, "median": samples[len(samples) // 2], "n": len(samples),
+    return {**summary,
             "kits": total, "seeded": seeded}  # fmt: skip
-
-
-def _prepare() -> None:
-    import psycopg
-
-    admin = _bench_url().rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB]).fetchone()
-        if not exists:
-            conn.execute(f"CREATE DATABASE {DB}")
-    _manage("migrate", "--no-input", "-v0")
-    with psycopg.connect(_bench_url()) as conn:
-        have = conn.execute("SELECT count(*) FROM participants_participant").fetchone()[0]
-    if have < KITS:
-        _manage("seed_participants", "--participants", str(KITS - have))
 
 
 def run() -> dict:
     started = time.perf_counter()
-    _prepare()
-    out = subprocess.run(
-        [sys.executable, __file__, "--measure"], env=_env(), check=True,
-        capture_output=True, text=True,
-    )  # fmt: skip
-    m = json.loads(out.stdout.strip().splitlines()[-1])
+    prepare(DB, KITS)
+    m = measure_in_child(__file__, DB)
     setup = time.perf_counter() - started
     return {
         "kit_receive_scan_ms": {
@@ -168,9 +125,4 @@ def run() -> dict:
 
 
 if __name__ == "__main__":
-    if "--measure" in sys.argv:
-        sys.path.insert(0, str(ROOT))
-        print(json.dumps(_measure()))
-    else:
-        for name, figure in run().items():
-            print(f"{name:32} {figure['value']:>10} {figure['unit']:8} {figure['detail']}")
+    main(globals())

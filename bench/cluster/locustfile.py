@@ -4,7 +4,8 @@ Two additions for the cluster rehearsal:
 - client addresses are spread: each new connection leaves from the next of the load
   generator's addresses (CLUSTER_SOURCE_ADDRESSES), as a surge comes from many people;
 - a request whose web host died in the middle (502/503/504 from HAProxy, or the
-  connection cut) is retried, as a person presses the button again. Each failed attempt
+  connection cut, or a 429 from a rate-limit lock the dead host held) is retried, as a
+  person presses the button again. Each failed attempt
   is still recorded by locust as a failure (the `cluster_surge_errors` figure);
 - when the lost answer was to a request that had already committed (the e-mailed code
   accepted, say) the new session cookie went with it: pressing again gets a CSRF 403,
@@ -26,7 +27,11 @@ from bench.load.journey import PASSWORD, Journey
 
 ADDRESSES = [a for a in os.environ.get("CLUSTER_SOURCE_ADDRESSES", "").split(",") if a]
 _next_address = itertools.cycle(ADDRESSES) if ADDRESSES else None
-RETRY_STATUSES = {502, 503, 504}
+# 429: allauth's rate limits take a lock in Redis around each count; a host SIGKILLed
+# inside it leaves the lock for 10 s (allauth's CACHE_LOCK_TIMEOUT), and that client
+# address's next sign-up or log-in meanwhile is refused "too many attempts". A person
+# waits a moment and presses again.
+RETRY_STATUSES = {429, 502, 503, 504}
 ATTEMPTS = 6  # with waits of 1, 2, 4, 8, 16 s: a person tries again a few times
 
 
@@ -68,46 +73,54 @@ surge._Client._go = _go_with_retries
 
 
 class ClusterJourney(Journey):
-    def verification_code(self, timeout: float = 60) -> str:
-        """The newest code in the inbox (a second log-in sends another)."""
-        deadline = time.monotonic() + timeout
+    def _codes(self) -> list[str]:
         inbox = self.mail_dir / f"{self.email}.eml"
         pattern = re.compile(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", re.M)
+        return pattern.findall(inbox.read_text(errors="replace")) if inbox.exists() else []
+
+    def verification_code(self, timeout: float = 60, *, after: int = 0) -> str:
+        """The newest code in the inbox, once more than `after` codes have arrived (a second
+        log-in sends another, and the older one no longer works)."""
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            codes = pattern.findall(inbox.read_text(errors="replace")) if inbox.exists() else []
-            if codes:
+            codes = self._codes()
+            if len(codes) > after:
                 return codes[-1]
             time.sleep(0.5)
         raise TimeoutError(f"no verification e-mail for {self.email}")
 
-    def _settle(self, url: str) -> str:
-        """Back on track after a lost answer: log in, enter the newest code."""
-        for _ in range(3):
+    def verify_email(self, url: str) -> str:
+        """Back on track after a lost answer, as a person would: log in, enter the newest code.
+
+        - The sign-up had committed before its answer was lost: pressing again shows the
+          sign-up form (the address is taken) or, as allauth prevents enumeration, a code
+          page whose code never comes (an "account exists" e-mail does). Either way the
+          volunteer logs in with their password, which sends a fresh code.
+        - A refused code (it belonged to a session that died with the host): log in again.
+        - The code had been accepted before its answer was lost: the stale form is refused
+          (CSRF), and reloading the code page leads elsewhere, signed in: go to /me/.
+        """
+        b = self.base
+        older = 0  # codes in the inbox before the newest log-in (none count after sign-up)
+        for _ in range(6):
+            if url.endswith("/accounts/signup/"):
+                url = b + "/accounts/login/"
             if url.endswith("/accounts/login/"):
+                older = len(self._codes())
                 _, url, _ = self._submit(
                     url, {"login": self.email, "password": PASSWORD}, name="login-again"
                 )
             elif url.endswith("/accounts/confirm-email/"):
-                _, url, _ = self._submit(url, {"code": self.verification_code()}, name="verify")
-            else:
+                code = self.verification_code(after=older)
+                _, after, _ = self._submit(url, {"code": code}, name="verify")
+                if after.endswith("/accounts/confirm-email/"):  # refused: log in afresh
+                    after = b + "/accounts/login/"
+                url = after
+            elif url.endswith("/me/"):
                 break
+            else:  # somewhere else (the e-mail settings page after a lost code): go home
+                _, url, _ = self.client.get(b + "/me/", name="home")
         return url
-
-    def run(self) -> None:
-        b = self.base
-        self._submit(
-            b + "/join/",
-            {"is_adult": "yes", "us_state": "TX", "can_consent": "yes"},
-            name="screener",
-        )
-        _, url, _ = self._submit(
-            b + "/accounts/signup/",
-            {"email": self.email, "password1": PASSWORD, "password2": PASSWORD},
-            name="signup",
-        )
-        url = self._settle(url)
-        assert url.endswith("/me/"), url
-        self.after_sign_up()
 
 
 surge.Journey = ClusterJourney

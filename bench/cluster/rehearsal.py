@@ -226,6 +226,13 @@ class Cluster:
             timeout=timeout,
         )
 
+    def pg_ctl(self, data: Path, *args: str, timeout: float = 120) -> None:
+        """pg_ctl on a data folder as postgres (stop and promote need no namespace)."""
+        sh(
+            "runuser", "-u", "postgres", "--", str(pg_bindir() / "pg_ctl"), "-D", str(data),
+            *args, timeout=timeout,
+        )  # fmt: skip
+
     def pg_conf(self, data: Path, host: str) -> None:
         with (data / "postgresql.conf").open("a") as conf:
             conf.write(
@@ -303,20 +310,7 @@ class Cluster:
         for data in self.pg_dirs:
             if (data / "postmaster.pid").exists():
                 with contextlib.suppress(Exception):
-                    sh(
-                        "runuser",
-                        "-u",
-                        "postgres",
-                        "--",
-                        str(pg_bindir() / "pg_ctl"),
-                        "-D",
-                        str(data),
-                        "-m",
-                        "immediate",
-                        "-w",
-                        "stop",
-                        timeout=60,
-                    )
+                    self.pg_ctl(data, "-m", "immediate", "-w", "stop", timeout=60)
 
     # --- PgBouncer, Redis, S3 --------------------------------------------------------
     def pgbouncer_config(self, target_host: str) -> None:
@@ -747,8 +741,10 @@ def surge(c: Cluster, volunteers: int, users: int, run_time: str) -> dict:
     failures = Path(f"{stats}_failures.csv")
     if failures.exists():
         for failure in csv.DictReader(failures.open()):
-            log(f"surge failure: {failure['Method']} {failure['Name']} x{failure['Occurrences']}: "
-                f"{failure['Error'][:300]}")
+            log(
+                f"surge failure: {failure['Method']} {failure['Name']} x{failure['Occurrences']}: "
+                f"{failure['Error'][:300]}"
+            )
     request_failures = int(total["Failure Count"]) - journeys_failed
     accounts = c.count("SELECT count(*) FROM participants_user WHERE email LIKE 'surge%'")
     completed = c.count(
@@ -1048,31 +1044,9 @@ def failover(c: Cluster) -> dict:
     before = c.psql(query)
     lsn = c.psql("SELECT pg_current_wal_lsn()")
     started = time.monotonic()
-    sh(
-        "runuser",
-        "-u",
-        "postgres",
-        "--",
-        str(pg_bindir() / "pg_ctl"),
-        "-D",
-        str(c.pg_dirs[0]),
-        "-m",
-        "fast",
-        "-w",
-        "stop",
-    )
+    c.pg_ctl(c.pg_dirs[0], "-m", "fast", "-w", "stop")
     log("failover: primary stopped")
-    sh(
-        "runuser",
-        "-u",
-        "postgres",
-        "--",
-        str(pg_bindir() / "pg_ctl"),
-        "-D",
-        str(c.pg_dirs[1]),
-        "-w",
-        "promote",
-    )
+    c.pg_ctl(c.pg_dirs[1], "-w", "promote")
     c.pgbouncer_reload("db2")
     log("failover: replica promoted, PgBouncer now points at db2")
     c.wait_for("the portal after failover", c.healthy, 120)

@@ -67,6 +67,8 @@ def main_form(html: str) -> dict:
             for i in f["inputs"]
         )
     ]
+    if not forms:
+        raise LookupError("no form to fill on this page")
     return forms[-1]
 
 
@@ -115,7 +117,10 @@ class Journey:
 
     def _submit(self, url: str, extra: dict, *, name: str) -> tuple[int, str, str]:
         _, final, html = self.client.get(url, name=name)
-        form = main_form(html)
+        try:
+            form = main_form(html)
+        except LookupError as error:
+            raise LookupError(f"{error}: {final} (asked for {url})") from None
         target = urljoin(final, form["action"] or final)
         return self.client.post(target, {**hidden_fields(form), **extra}, name=name)
 
@@ -144,12 +149,15 @@ class Journey:
             {"email": self.email, "password1": PASSWORD, "password2": PASSWORD},
             name="signup",
         )
-        assert url.endswith("/accounts/confirm-email/"), url
-        _, url, _ = self._submit(
-            b + "/accounts/confirm-email/", {"code": self.verification_code()}, name="verify"
-        )
+        url = self.verify_email(url)
         assert url.endswith("/me/"), url
         self.after_sign_up()
+
+    def verify_email(self, url: str) -> str:
+        """From the page the sign-up led to, to /me/: enter the e-mailed code."""
+        assert url.endswith("/accounts/confirm-email/"), url
+        _, url, _ = self._submit(url, {"code": self.verification_code()}, name="verify")
+        return url
 
     def after_sign_up(self) -> None:
         """Profile, comprehension, consents and The Basics (signed in, e-mail verified)."""

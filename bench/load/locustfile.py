@@ -6,6 +6,7 @@ import ipaddress
 import itertools
 import os
 import sys
+import traceback
 from pathlib import Path
 from urllib.parse import urlencode, urljoin
 
@@ -84,12 +85,17 @@ class Volunteer(FastHttpUser):
                 MAIL_DIR,
             ).run()
         except Exception as exc:  # noqa: BLE001 - counted as a failure, the run goes on
+            # Where it failed goes with the failure (its last frames in the journey).
+            where = " < ".join(
+                f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                for f in reversed(traceback.extract_tb(exc.__traceback__)[-3:])
+            )
             events.request.fire(
                 request_type="JOURNEY",
                 name="journey",
                 response_time=0,
                 response_length=0,
-                exception=exc,
+                exception=RuntimeError(f"{exc!r} at {where}"),
             )
         if next(_finished) + 1 >= TOTAL:
             self.environment.runner.quit()
