@@ -159,3 +159,19 @@ def test_only_the_participant_marks_viewed(participant, outsider, kb, counsellor
     report_transition(report=report, to_state=S.VIEWED, actor=participant.user)
     report.refresh_from_db()
     assert report.state == S.VIEWED and report.first_viewed_at is not None
+
+
+def test_a_transition_brings_the_callers_report_up_to_date_and_returns_it(
+    participant, kb, counsellor
+):
+    report = make_report(
+        participant, kb, state=S.NEEDS_REVIEW, report_type="disease_risk", positive=True
+    )
+    confirm(report)
+    assert report.reviewed_by is None  # cached on the caller's object before the change
+    returned = report_review(report=report, actor=counsellor, note="discussed")
+    assert returned is report  # one object: never a second copy
+    assert report.state == S.REVIEWED and report.review_note == "discussed"
+    assert report.reviewed_by == counsellor  # the stale cached relation was dropped
+    report.refresh_from_db()
+    assert report.state == S.REVIEWED
