@@ -52,7 +52,6 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().clean_email(clean_plain_email(email))
 
     def save_user(self, request, user, form, commit=True):
-
         user = super().save_user(request, user, form, commit=commit)
         if commit:
             # The screener flag stays in the session until the e-mail is verified:
@@ -61,7 +60,6 @@ class AccountAdapter(DefaultAccountAdapter):
         return user
 
     def confirm_email(self, request, email_address):
-
         confirmed = super().confirm_email(request, email_address)
         if confirmed:
             participant_email_verified(user=email_address.user)

@@ -64,7 +64,6 @@ SIGNED_STEPS = {
 
 
 def _demo_sign(participant: Participant, form_and_decision: tuple[str, str], user: User) -> None:
-
     form_code, decision = form_and_decision
     if form_code == "primary":
         answers = {q.code: q.correct for q in comprehension_questions("en")}

@@ -17,7 +17,6 @@ from participants.notifications import (
 
 @shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
 def send_participant_email(participant_pk: int, template: str, context: dict) -> bool:
-
     participant = Participant.objects.select_related("user").filter(pk=participant_pk).first()
     if participant is None or not should_send(participant, template):
         return False
@@ -27,7 +26,6 @@ def send_participant_email(participant_pk: int, template: str, context: dict) ->
 
 @shared_task
 def send_step_reminders() -> int:
-
     now = timezone.now()
     sent = 0
     for pk in reminders_due(now=now):
@@ -42,7 +40,6 @@ def send_step_reminders() -> int:
 
 @shared_task
 def erase_identifying_data(participant_pk: int) -> bool:
-
     participant = Participant.objects.filter(pk=participant_pk).first()
     if participant is None:
         return False
@@ -66,5 +63,4 @@ def build_data_export(export_pk: int) -> bool:
 
 @shared_task
 def expire_data_exports() -> int:
-
     return data_exports_expire()

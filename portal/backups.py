@@ -89,6 +89,5 @@ def restore_database(*, path: Path, target: str, alias: str = "default") -> None
 
 
 def default_backup_path() -> Path:
-
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     return Path(settings.BASE_DIR) / "var" / "backups" / f"portal-{stamp}.dump"

@@ -40,12 +40,10 @@ class UserSessionsActivityMiddleware:
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-
         self.get_response = get_response
         self.refresh_seconds = getattr(settings, "USERSESSIONS_REFRESH_SECONDS", 60)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-
         session = getattr(request, "session", None)
         user = getattr(request, "user", None)
         if (
@@ -59,7 +57,6 @@ class UserSessionsActivityMiddleware:
         return self.get_response(request)
 
     def _track(self, request: HttpRequest, session_key: str, user) -> None:
-
         if user.is_staff:
             UserSession.objects.create_from_request(request)
             return

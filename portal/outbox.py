@@ -59,7 +59,6 @@ def _task(app, name: str):
 
 
 def _publish(pk: int) -> bool:
-
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update(skip_locked=True)

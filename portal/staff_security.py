@@ -105,7 +105,6 @@ def client_ip(request: HttpRequest) -> str | None:
 
 @cache
 def _geoip() -> Any:
-
     return GeoIP2Fast()
 
 
@@ -311,7 +310,6 @@ class StaffQuotaExceeded(PermissionDenied):
 
 
 def has_mfa(user: Any) -> bool:
-
     return Authenticator.objects.filter(
         user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
     ).exists()

@@ -270,7 +270,6 @@ def qc_list(request: HttpRequest) -> HttpResponse:
 @staff_permission_required("results.manage_samples")
 @require_POST
 def qc_decide(request: HttpRequest, pk: int) -> HttpResponse:
-
     interpretation = get_object_or_404(
         qc_holds_pending().filter(
             sample__participant__in=visible_participants(request.user, purpose=SAMPLES)

@@ -43,7 +43,6 @@ def _owned(request: HttpRequest, pk: int, *, language: str | None = None):
 
 
 def _superseded(request: HttpRequest, pk: int) -> HttpResponse:
-
     report_type = (
         Report.objects.filter(pk=pk, participant=request.participant)
         .values_list("report_type", flat=True)

@@ -38,7 +38,6 @@ _CONTACTS = (RECONTACT,)
 
 
 def _site_of(staff: Any):
-
     profile = StaffProfile.objects.filter(user=staff).select_related("site").first()
     return profile.site if profile is not None else None
 

@@ -16,7 +16,6 @@ before_render_hooks: list[Callable[..., None]] = []
 
 
 def consent_pdf_bytes(record: ConsentRecord) -> bytes:
-
     for hook in before_render_hooks:
         hook(record=record)
     version = record.version

@@ -31,7 +31,6 @@ def make_consent_document(record_pk: int) -> int | None:
 
 
 def _store_document(record: ConsentRecord) -> ConsentDocument:
-
     data = consent_pdf_bytes(record)
     document = ConsentDocument(
         record=record, sha256=hashlib.sha256(data).hexdigest(), size=len(data)
@@ -49,7 +48,6 @@ def _store_document(record: ConsentRecord) -> ConsentDocument:
 
 
 def _email_document(document: ConsentDocument) -> None:
-
     record = document.record
     participant = record.participant
     if not should_send(participant, "consent_copy"):

@@ -14,7 +14,6 @@ from portal import hooks
 
 
 def _move_consents(*, keep: Participant, retire: Participant) -> int:
-
     # Signed records are append-only: the trigger is lifted for this one statement,
     # which changes only whose account the record belongs to. The signed text, its
     # hash, the typed name and the time stay exactly as signed.
@@ -25,7 +24,6 @@ def _move_consents(*, keep: Participant, retire: Participant) -> int:
 
 
 def _move_survey_answers(*, keep: Participant, retire: Participant) -> int:
-
     # Only finished surveys, and only those the kept account has not finished itself
     # (one completed response per survey): where both answered, the kept account's
     # answers stand and the other's stay, unused, with the retired account. An

@@ -121,7 +121,6 @@ def duplicate_check(*, participant: Participant) -> list[DuplicateFlag]:
 
 # --- resolution --------------------------------------------------------------------------
 def _support_may_work_on(actor: Any, flag: DuplicateFlag) -> None:
-
     site = staff_site(actor)
     if not actor.has_perm(SUPPORT_PERMISSION) or site is None or flag.site_id != site.pk:
         raise PermissionDenied

@@ -26,7 +26,6 @@ def clean_scanned(value: str) -> str | None:
 
 
 def code128_svg(barcode: str) -> str:
-
     if not BARCODE_RE.fullmatch(barcode):
         raise ValueError("not a kit barcode")
     out = io.BytesIO()

@@ -11,7 +11,6 @@ from participants.kits.models import Kit
 
 
 def _pdf(html: str) -> bytes:
-
     return HTML(string=html).write_pdf()
 
 

@@ -119,7 +119,6 @@ def _participant_withdrawn(participant: Participant) -> bool:
 
 
 def _gror_withdrawn(participant: Participant) -> bool:
-
     return current_decision(participant, "gror") == Decision.WITHDRAWN
 
 
@@ -295,5 +294,4 @@ def reports_advance(*, participant: Participant) -> None:
 
 
 def notify_results_ready(participant: Participant) -> None:
-
     email_participant(participant=participant, template="result_ready", context={})

@@ -20,7 +20,6 @@ def test_seed_demo_tops_the_synthetic_cohort_up_once(monkeypatch):
 
 
 def test_the_synthetic_cohort_gives_the_dashboard_real_figures():
-
     call_command("seed_participants", participants=3000)
     figures = dashboard_figures(Filters())
     shown = [cell.value for cell in figures.funnel]

@@ -13,7 +13,6 @@ class Command(BaseCommand):
         parser.add_argument("--output", type=Path, default=None)
 
     def handle(self, *args, **options):
-
         # The access log's head as the dump holds it, beside the dump: a restore that
         # lost the newest rows fails `verify_access_log --expect-head` against it.
         head = access_log_head()
