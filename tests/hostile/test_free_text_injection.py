@@ -21,6 +21,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from participants.consent import consent_pdf
 from participants.consent.models import ConsentRecord, ConsentVersion
 from participants.models import Withdrawal
 from participants.surveys.models import SurveyResponse
@@ -361,11 +362,10 @@ def test_consent_text_and_change_summary_are_cleaned_everywhere_they_are_shown(
         def write_pdf(self, **kwargs):
             return b"%PDF-1.7 captured"
 
-    monkeypatch.setattr("weasyprint.HTML", CapturingHTML)
-    from participants.consent.consent_pdf import consent_pdf_bytes
+    monkeypatch.setattr(consent_pdf, "HTML", CapturingHTML)
 
     record = sign(consented, draft)
-    assert consent_pdf_bytes(record).startswith(b"%PDF")
+    assert consent_pdf.consent_pdf_bytes(record).startswith(b"%PDF")
     assert_inert(captured["html"])
     assert "<iframe" not in captured["html"] and "file:///" not in captured["html"]
     assert html.escape("Consent <script>alert(1)</script>") in captured["html"]
