@@ -115,7 +115,9 @@ def test_every_kit_and_duplicate_action_has_its_own_words_in_both_languages(role
     english = {}
     for language in ("en", "es"):
         with translation.override(language):
-            generic = access_wording(what="zz.other", reason=reason, role=role, by_participant=False)
+            generic = access_wording(
+                what="zz.other", reason=reason, role=role, by_participant=False
+            )
             sentences = {
                 code: access_wording(what=code, reason=reason, role=role, by_participant=False)
                 for code in codes

@@ -130,7 +130,8 @@ def test_seed_demo_flags_only_the_one_duplicate_pair_it_means_to_show(
     from participants.duplicates.models import BlindIndex, DuplicateFlag, FlagStatus
 
     _seed(django_capture_on_commit_callbacks)
-    profiled = {p.user.email for p in Participant.objects.filter(profile_completed_at__isnull=False)}
+    completed = Participant.objects.filter(profile_completed_at__isnull=False)
+    profiled = {p.user.email for p in completed.select_related("user")}
     assert len(profiled) == 7  # everyone but registered@ completed a profile ...
     indexed = set(BlindIndex.objects.values_list("participant__user__email", flat=True))
     assert indexed == profiled  # ... so each was compared with all the others

@@ -24,13 +24,6 @@ from django.db.models import Q
 from participants.consent.campaigns.selectors import data_use_paused, paused_participant_ids
 from portal.audit import audit_record
 
-__all__ = [
-    "data_use_resume_if_lifted",
-    "data_use_paused",
-    "not_paused",
-    "register_data_use_resumed_hook",
-]
-
 ResumeHook = Callable[..., None]
 _resume_hooks: list[ResumeHook] = []
 
