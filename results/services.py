@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from participants.consent.campaigns.data_use import data_use_paused, not_paused
 from participants.models import Participant, User, WithdrawalTier
 from portal.audit import audit_record
 from portal.outbox import outbox_enqueue
@@ -122,6 +123,10 @@ TOWARDS_PARTICIPANT = {
 
 
 def _check_guards(report: Report, to_state: str) -> None:
+    if (report.state, to_state) in TOWARDS_PARTICIPANT and data_use_paused(report.participant):
+        raise ReportTransitionError(
+            "A re-consent campaign pauses this participant's data use.", code="consent_paused"
+        )
     if (report.state, to_state) in TOWARDS_PARTICIPANT:
         interpretation = report.interpretation
         if release_policy.qc_holds(interpretation.qc_status, interpretation.qc_decision):
@@ -257,7 +262,7 @@ def _claimable(token: str) -> Q:
     )
     if token:
         claimable |= Q(state=Interpretation.State.RUNNING, claim_token=token)
-    return claimable
+    return claimable & not_paused("sample__participant")  # held until they re-consent
 
 
 def interpretation_claim(*, interpretation_id: int, token: str = "") -> bool:
@@ -514,6 +519,8 @@ def reports_create_for(*, interpretation_id: int) -> list[int]:
     participant = interpretation.sample.participant
     if _participant_withdrawn(participant) or _gror_withdrawn(participant):
         return []
+    if data_use_paused(participant):
+        return []  # reports_built_at stays empty: built when the pause lifts
     # Every report and the release policy read the same, consistent statement per gene.
     result = harmonise(interpretation.result)
     for report_type in ReportType.values:
@@ -635,7 +642,7 @@ def reports_advance(*, participant: Participant) -> None:
     (gror and the type); a positive disease-risk report goes to a counsellor instead.
     Reports withheld because gror was withdrawn come back when gror is yes again.
     """
-    if not results_allowed(participant):
+    if not results_allowed(participant) or data_use_paused(participant):
         return
     preference = preference_for(participant)
     withheld = Report.objects.filter(

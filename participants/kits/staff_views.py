@@ -19,6 +19,11 @@ from participants.kits.letters import packing_slip_pdf
 from participants.kits.models import Kit
 from portal.access_log import access_record
 
+# Every access-log `what` these pages write; each has its own plain words for the
+# participant (participants/dashboards/access_wording.py).
+ACCESS_LABEL = "kits.label"
+ACCESS_ACTIONS = (ACCESS_LABEL,)
+
 
 def _biobank(request: HttpRequest) -> None:
     if not request.user.is_staff or not request.user.has_perm(services.MANAGE):
@@ -110,7 +115,7 @@ def label(request: HttpRequest, kit_id: uuid.UUID) -> HttpResponse:
     access_record(
         staff=request.user,
         participant=kit.participant,
-        what="kits.label",
+        what=ACCESS_LABEL,
         reason="shipping: packing slip and label",
         request=request,
     )
