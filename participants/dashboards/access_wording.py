@@ -84,18 +84,20 @@ def action_sentence(what: str) -> str | None:
     `ACCESS_ACTIONS`), with `%(who)s`; None for any other code.
 
     The duplicate sentences speak of the participant's own account(s) only: never of
-    another person, their name or whether they were told.
+    another person, their name or whether they were told. Until support has heard from the
+    participant that both accounts are theirs (the pair awaiting confirmation, which /me/
+    shows too), the entry is a plain check of their details: someone who signed up with
+    another person's name, birth date and ZIP code must not learn from it that this person
+    is enrolled (issue 18: nothing can be enumerated).
     """
+    details_checked = _("%(who)s checked the details of your account for our records.")
     return {
         "kits.label": _(
             "%(who)s printed the packing slip and the label with your address to post your "
             "saliva kit to you."
         ),
-        "duplicate.pair": _("%(who)s checked whether you may have signed up with us twice."),
-        "duplicate.not_same": _(
-            "%(who)s checked whether you may have signed up with us twice, and found that you "
-            "did not. Nothing changes for you."
-        ),
+        "duplicate.pair": details_checked,
+        "duplicate.not_same": details_checked,
         "duplicate.keep_first": _(
             "%(who)s found that you may have two accounts with us and suggested keeping the "
             "older one. Nothing moves until you confirm."

@@ -126,7 +126,17 @@ def test_every_kit_and_duplicate_action_has_its_own_words_in_both_languages(role
             assert wording.sentence != generic.sentence, (language, code)
             assert wording.sentence.startswith(generic.who), (language, code)
             assert code not in wording.sentence and "%(" not in wording.sentence
-        assert len({w.sentence for w in sentences.values()}) == len(codes)  # one each
+        # One sentence each, except the two written before support has heard from the
+        # participant: a plain check of their details, which says nothing of a second
+        # account (someone signing up with another's details must learn nothing).
+        before_contact = {"duplicate.pair", "duplicate.not_same"}
+        assert len({sentences[c].sentence for c in before_contact}) == 1
+        rest = [c for c in codes if c not in before_contact]
+        assert len({sentences[c].sentence for c in [*rest, "duplicate.pair"]}) == len(rest) + 1
+        if language == "en":
+            for code in before_contact:
+                words = sentences[code].sentence.lower()
+                assert "twice" not in words and "two accounts" not in words, code
         english = english or {c: w.sentence for c, w in sentences.items()}
         if language == "es":
             for code, wording in sentences.items():

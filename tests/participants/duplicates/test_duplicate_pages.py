@@ -74,13 +74,13 @@ def test_decisions_through_the_page(supporter, flag):
     own.force_login(flag.first.user)
     english = own.get("/me/access/").content.decode()
     for sentence in (
-        "checked whether you may have signed up with us twice.",
+        "checked the details of your account for our records.",
         "suggested keeping the older one. Nothing moves until you confirm.",
         "confirmed with you on a phone call that both accounts are yours",
     ):
         assert sentence in english
     spanish = own.get("/es/me/access/").content.decode()
-    assert "revisó si usted podría haberse inscrito dos veces con nosotros." in spanish
+    assert "revisó los datos de su cuenta para nuestros registros." in spanish
     assert "confirmó con usted por teléfono que ambas cuentas son suyas" in spanish
     assert "ticket 41" not in english and "duplicate." not in english
 
