@@ -74,8 +74,43 @@ def who_text(role: str) -> str:
         "support": _("A member of our support team"),
         "genetic_counsellor": _("A genetic counsellor"),
         "data_manager": _("A member of our laboratory data team"),
+        "biobank": _("A member of our biobank team"),
         "administrator": _("An administrator"),
     }.get(role, _("A staff member"))
+
+
+def action_sentence(what: str) -> str | None:
+    """Its own sentence for an exact code of the kit and duplicate pages (their
+    `ACCESS_ACTIONS`), with `%(who)s`; None for any other code.
+
+    The duplicate sentences speak of the participant's own account(s) only: never of
+    another person, their name or whether they were told. Until support has heard from the
+    participant that both accounts are theirs (the pair awaiting confirmation, which /me/
+    shows too), the entry is a plain check of their details: someone who signed up with
+    another person's name, birth date and ZIP code must not learn from it that this person
+    is enrolled (issue 18: nothing can be enumerated).
+    """
+    details_checked = _("%(who)s checked the details of your account for our records.")
+    return {
+        "kits.label": _(
+            "%(who)s printed the packing slip and the label with your address to post your "
+            "saliva kit to you."
+        ),
+        "duplicate.pair": details_checked,
+        "duplicate.not_same": details_checked,
+        "duplicate.keep_first": _(
+            "%(who)s found that you may have two accounts with us and suggested keeping the "
+            "older one. Nothing moves until you confirm."
+        ),
+        "duplicate.keep_second": _(
+            "%(who)s found that you may have two accounts with us and suggested keeping the "
+            "newer one. Nothing moves until you confirm."
+        ),
+        "duplicate.verified_call": _(
+            "%(who)s confirmed with you on a phone call that both accounts are yours, and "
+            "joined them into one."
+        ),
+    }.get((what or "").strip().lower())
 
 
 def what_text(kind: str) -> str:
@@ -92,6 +127,8 @@ def access_wording(*, what: str, reason: str, role: str, by_participant: bool) -
     if by_participant or what_kind(what) == "download" or reason_kind(reason) == "download":
         return Wording(_("You downloaded a copy of your data."), _("You"))
     who = who_text(role)
+    if (specific := action_sentence(what)) is not None:
+        return Wording(specific % {"who": who}, who)
     thing = what_text(what_kind(what))
     why = reason_kind(reason)
     if why == "review":

@@ -44,6 +44,38 @@ DEMO_PARTICIPANTS = [
     ("paused@example.org", JourneyState.PAUSED, {}),
     ("withdrawn@example.org", JourneyState.WITHDRAWN, {}),
 ]
+# Who each demo participant is: (last name, date of birth, street, city, ZIP, phone), near
+# their site (participants are given the sites in turn). Different people, so the duplicate
+# check flags none of them, except the one pair the demo means to show: participant@ and
+# ehr@ share last name, birth date and ZIP (one person who signed up twice, the second time
+# in Spanish); support@ (Central Texas) finds it at /staff/duplicates/.
+DEMO_DUPLICATE_PAIR = ("participant@example.org", "ehr@example.org")
+DEMO_IDENTITIES: dict[str, tuple[str, dt.date, str, str, str, str]] = {
+    "participant@example.org": (
+        "Rivera", dt.date(1952, 5, 17), "1 Demo Way", "Austin", "78701", "(512) 555-0101",
+    ),
+    "registered@example.org": (
+        "Santiago", dt.date(1952, 3, 2), "2 Calle Demo", "San Juan", "00901", "(787) 555-0102",
+    ),
+    "consented@example.org": (
+        "Okafor", dt.date(1952, 8, 9), "3 Demo Ave", "Fresno", "93701", "(559) 555-0103",
+    ),
+    "ehr@example.org": (
+        "Rivera", dt.date(1952, 5, 17), "14 Demo Way", "Austin", "78701", "(512) 555-0199",
+    ),
+    "basics@example.org": (
+        "Torres", dt.date(1952, 11, 23), "5 Calle Demo", "Bayamón", "00959", "(787) 555-0105",
+    ),
+    "core@example.org": (
+        "Mendoza", dt.date(1952, 1, 30), "6 Demo Ave", "Fresno", "93702", "(559) 555-0106",
+    ),
+    "paused@example.org": (
+        "Nguyen", dt.date(1952, 7, 4), "7 Demo Way", "Round Rock", "78664", "(512) 555-0107",
+    ),
+    "withdrawn@example.org": (
+        "Castillo", dt.date(1952, 9, 12), "8 Calle Demo", "Carolina", "00979", "(787) 555-0108",
+    ),
+}  # fmt: skip
 
 
 def _demo_user(email: str, **extra: object) -> tuple[User, bool]:
@@ -208,19 +240,20 @@ def _demo_participant(email: str, target: str, overrides: dict, site: Site) -> N
     participant.save(update_fields=["site"])
     if overrides.pop("profile", True):
         name = email.split("@")[0].title()
+        last_name, born, street, city, postal_code, phone = DEMO_IDENTITIES[email]
         profile_update(
             participant=participant,
             actor=user,
             data={
                 "legal_first_name": name,
-                "legal_last_name": "Demo",
+                "legal_last_name": last_name,
                 "preferred_name": name,
-                "date_of_birth": dt.date(1952, 5, 17),
-                "address_line1": "1 Demo Way",
-                "city": "Austin",
+                "date_of_birth": born,
+                "address_line1": street,
+                "city": city,
                 "us_state": site.state,
-                "postal_code": "78701",
-                "phone": "(512) 555-0100",
+                "postal_code": postal_code,
+                "phone": phone,
                 "preferred_language": "en",
                 "contact_email": True,
                 "recruitment_source": "COMMUNITY",

@@ -91,6 +91,22 @@ def gror_withdrawn(*, participant, actor) -> None:
         hook(participant=participant, actor=actor)
 
 
+# --- data use resumed ----------------------------------------------------------------
+# `fn(participant=, actor=)` when the last "pause data use until re-consent" campaign
+# waiting for a participant lifts, inside that transaction, so held work is queued again.
+# Called by participants.consent.campaigns.data_use.data_use_resume_if_lifted.
+_data_use_resumed: list[Hook] = []
+
+
+def register_data_use_resumed_hook(hook: Hook) -> None:
+    _add(_data_use_resumed, hook)
+
+
+def data_use_resumed(*, participant, actor) -> None:
+    for hook in _data_use_resumed:
+        hook(participant=participant, actor=actor)
+
+
 # --- journey state changed -----------------------------------------------------------
 # `fn(participant=, from_state=, to_state=)` in the transaction of every journey state
 # change, to keep derived data (dashboard summaries) in step. Called by

@@ -29,7 +29,7 @@ from django.utils.http import urlencode
 from geoip2fast import GeoIP2Fast
 
 from portal.audit import audit_record
-from portal.models import AuditEvent
+from portal.models import AuditEvent, TravelException
 from portal.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
@@ -144,8 +144,6 @@ def location_decision(*, user: Any, country: str) -> tuple[bool, str]:
     if country in settings.STAFF_ALLOWED_COUNTRIES:
         return (True, "allowed_country")
     if user is not None and user.is_authenticated:
-        from portal.models import TravelException
-
         today = timezone.now().date()
         covered = TravelException.objects.filter(
             user=user,

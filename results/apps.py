@@ -8,6 +8,7 @@ class ResultsConfig(AppConfig):
         # Imported here, not at the top: models are not loaded when apps.py is imported.
         from portal import hooks
         from results import participant_hooks
+        from results.consent_pause import results_resume
         from results.demo import seed_demo_results_logins
         from results.documents import REPORTS_FOLDER
         from results.home_panel import results_home_panel
@@ -15,6 +16,7 @@ class ResultsConfig(AppConfig):
         from results.services.withholding import gror_withdrawn_hook, withdrawal_effect
 
         hooks.register_gror_withdrawn_hook(gror_withdrawn_hook)
+        hooks.register_data_use_resumed_hook(results_resume)
         hooks.register_withdrawal_effect(withdrawal_effect)
         hooks.register_home_panel(results_home_panel)
         hooks.register_merge_mover("samples", participant_hooks.move_samples)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from participants.consent.campaigns.data_use import data_use_paused, data_use_resume_if_lifted
 from participants.consent.comprehension import comprehension_grade, questions_sha256
 from participants.consent.models import (
     GIVING,
@@ -294,6 +295,8 @@ def consent_sign(
     ):
         return previous
 
+    # A "pause data use" campaign waiting for this signature: its held work resumes below.
+    paused_before = data_use_paused(locked)
     expires_at = None
     if version.valid_months and decision in GIVING:
         expires_at = add_months(now, version.valid_months)
@@ -333,6 +336,10 @@ def consent_sign(
         )
     if form.code == "gror" and was_given and decision != Decision.YES:
         hooks.gror_withdrawn(participant=locked, actor=actor)
+    if paused_before:
+        data_use_resume_if_lifted(
+            participant=locked, actor=actor, why=f"{form.code} v{version.number} signed"
+        )
     _queue_pdf(record)
     update_caller(participant, locked)  # the caller's participant shows the new state
     return record

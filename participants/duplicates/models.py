@@ -34,6 +34,14 @@ class FlagStatus(models.TextChoices):
     NOT_SAME = "not_same", "Not the same person"
     AWAITING = "awaiting", "Same person: waiting for the participant's confirmation"
     MERGED = "merged", "Same person: merged"
+    # Nobody decided: one of the two accounts was retired by another pair's merge, or its
+    # participant withdrew from further use (`closed_reason` says which).
+    CLOSED = "closed", "Closed without a decision"
+
+
+class ClosedReason(models.TextChoices):
+    ACCOUNT_RETIRED = "account_retired", "Account retired (merged into another account)"
+    ACCOUNT_WITHDRAWN = "account_withdrawn", "Participant withdrew from further use"
 
 
 class ConfirmedBy(models.TextChoices):
@@ -82,8 +90,9 @@ class DuplicateFlag(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    # Set when the flag is finished: "not the same person", or merged.
+    # Set when the flag is finished: "not the same person", merged, or closed.
     resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_reason = models.CharField(max_length=20, choices=ClosedReason, blank=True)
 
     class Meta:
         ordering = ["-created", "-id"]
@@ -99,4 +108,5 @@ class DuplicateFlag(models.Model):
 
     @property
     def is_resolved(self) -> bool:
-        return self.status in {FlagStatus.NOT_SAME, FlagStatus.MERGED}
+        """Finished: decided by support, or closed without a decision."""
+        return self.status in {FlagStatus.NOT_SAME, FlagStatus.MERGED, FlagStatus.CLOSED}

@@ -36,10 +36,12 @@ def flag_for_site(site, public_id, *, staff=None) -> DuplicateFlag | None:
 
 
 def duplicate_figures(*, site=None) -> dict:
-    """Flagged, resolved, open and the median days to resolve, with small cells hidden.
+    """Flagged, resolved, closed and the median days to resolve, with small cells hidden.
 
-    A count from 1 to the small-cell maximum is None; so is the median when it rests
-    on that few resolved pairs.
+    Resolved is what support decided (not the same person, or merged); a pair closed
+    without a decision (an account retired by another pair, or withdrawn) is counted
+    apart and left out of the median, which measures support's work. A count from 1 to
+    the small-cell maximum is None; so is the median when it rests on that few pairs.
     """
     flags = DuplicateFlag.objects.all()
     if site is not None:
@@ -48,6 +50,7 @@ def duplicate_figures(*, site=None) -> dict:
         flagged=Count("id"),
         resolved=Count("id", filter=Q(status__in=RESOLVED)),
         merged=Count("id", filter=Q(status=FlagStatus.MERGED)),
+        closed=Count("id", filter=Q(status=FlagStatus.CLOSED)),
     )
     durations = [
         (resolved - created).total_seconds() / 86400

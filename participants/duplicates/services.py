@@ -16,6 +16,7 @@ from django.utils import timezone
 from participants.duplicates.blind_index import blind_indexes
 from participants.duplicates.models import (
     BlindIndex,
+    ClosedReason,
     ConfirmedBy,
     DuplicateFlag,
     FlagStatus,
@@ -68,9 +69,12 @@ def duplicate_indexes_on_profile_saved(
 
 
 def duplicate_indexes_withdrawal_effect(*, participant: Participant, tier: int, actor: Any) -> None:
-    """Tier 3 erases identifying data: its digests go too."""
+    """Tier 3 erases identifying data: its digests go too. From tier 2 no staff member may
+    see the participant any more (R30), so their pairs could never be worked on: closed."""
     if tier == WithdrawalTier.DESTROY:
         BlindIndex.objects.filter(participant=participant).delete()
+    if tier >= WithdrawalTier.NO_FURTHER_USE:
+        duplicate_pairs_close(participant=participant, reason=ClosedReason.ACCOUNT_WITHDRAWN)
 
 
 # --- flagging ----------------------------------------------------------------------------
@@ -117,6 +121,42 @@ def duplicate_check(*, participant: Participant) -> list[DuplicateFlag]:
             )
         flags.append(flag)
     return flags
+
+
+# --- closing without a decision ------------------------------------------------------------
+def duplicate_pairs_close(
+    *, participant: Participant, reason: str, because_of: DuplicateFlag | None = None
+) -> int:
+    """Closes `participant`'s other unfinished pairs (open, or awaiting a confirmation).
+
+    Called inside the transaction that retires the account (`because_of` is the merged
+    pair) or records the withdrawal. Nobody decided these pairs, so they count neither as
+    resolved nor towards the time to resolve. The system closes them: no actor. Returns
+    how many were closed.
+    """
+    unfinished = (
+        DuplicateFlag.objects.select_for_update()
+        .filter(status__in=[FlagStatus.OPEN, FlagStatus.AWAITING])
+        .filter(Q(first=participant) | Q(second=participant))
+        .select_related("first", "second")
+        .order_by("pk")
+    )
+    if because_of is not None:
+        unfinished = unfinished.exclude(pk=because_of.pk)
+    now = timezone.now()
+    closed = 0
+    for flag in unfinished:
+        before = flag.status
+        flag.status = FlagStatus.CLOSED
+        flag.closed_reason = reason
+        flag.resolved_at = now
+        flag.save(update_fields=["status", "closed_reason", "resolved_at"])
+        data = {"before": before, "after": flag.status, "reason": reason}
+        if because_of is not None:
+            data["because_of"] = str(because_of.public_id)
+        _audit_both(flag, action="duplicate.closed", actor=None, data=data)
+        closed += 1
+    return closed
 
 
 # --- resolution --------------------------------------------------------------------------
@@ -203,6 +243,10 @@ def _merge(locked: DuplicateFlag, *, actor: Any, method: str, data: dict) -> Dup
     locked.confirmed_by = method
     locked.resolved_at = timezone.now()
     locked.save(update_fields=["status", "confirmed_by", "resolved_at"])
+    # The retired account's other pairs can no longer be decided: closed, audited.
+    closed = duplicate_pairs_close(
+        participant=retire, reason=ClosedReason.ACCOUNT_RETIRED, because_of=locked
+    )
     _audit_both(
         locked,
         action="duplicate.merged",
@@ -212,6 +256,7 @@ def _merge(locked: DuplicateFlag, *, actor: Any, method: str, data: dict) -> Dup
             "retire": retire.participant_id,
             "confirmed_by": method,
             "moved": moved,
+            "other_pairs_closed": closed,
             **data,
         },
     )

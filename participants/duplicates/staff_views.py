@@ -20,6 +20,10 @@ from portal.decorators import staff_permission_required
 from staff.services import staff_site
 
 REASON_SECONDS = 15 * 60
+# Every access-log `what` these pages write (opening a pair, each decision); each has its
+# own plain words for the participant (participants/access_wording.py).
+ACCESS_PAIR = "duplicate.pair"
+ACCESS_ACTIONS = (ACCESS_PAIR, *(f"duplicate.{action}" for action, _label in DecisionForm.ACTIONS))
 _REASONS_KEY = "staff_duplicate_reasons"
 
 
@@ -84,5 +88,5 @@ def pair(request: HttpRequest, flag_id: uuid.UUID) -> HttpResponse:
             _record_access(request, flag, what=f"duplicate.{action}", reason=reason)
             messages.success(request, "Saved. Both participants' access logs show this step.")
         return redirect("staff_duplicates:pair", flag_id=flag.public_id)
-    _record_access(request, flag, what="duplicate.pair", reason=reason)
+    _record_access(request, flag, what=ACCESS_PAIR, reason=reason)
     return render(request, "duplicates/staff_pair.html", {"flag": flag, "form": decision})

@@ -19,6 +19,11 @@ from portal.access_log import access_record
 from portal.decorators import staff_permission_required
 from staff.visibility import SAMPLES, visible_participants
 
+# Every access-log `what` these pages write; each has its own plain words for the
+# participant (participants/access_wording.py).
+ACCESS_LABEL = "kits.label"
+ACCESS_ACTIONS = (ACCESS_LABEL,)
+
 
 def _kit(kit_id: uuid.UUID, staff) -> Kit:
     """One kit, or 404: a participant withdrawn from further use is not shown (R30); a kit
@@ -100,7 +105,7 @@ def label(request: HttpRequest, kit_id: uuid.UUID) -> HttpResponse:
     access_record(
         staff=request.user,
         participant=kit.participant,
-        what="kits.label",
+        what=ACCESS_LABEL,
         reason="shipping: packing slip and label",
         request=request,
     )

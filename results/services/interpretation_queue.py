@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from participants.consent.campaigns.data_use import not_paused
 from portal.audit import audit_record
 from portal.outbox import outbox_enqueue
 from portal.private_files import local_copy
@@ -45,7 +46,7 @@ def _claimable(token: str) -> Q:
     )
     if token:
         claimable |= Q(state=Interpretation.State.RUNNING, claim_token=token)
-    return claimable
+    return claimable & not_paused("sample__participant")  # held until they re-consent
 
 
 def interpretation_claim(*, interpretation_id: int, token: str = "") -> bool:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from participants.consent.campaigns.data_use import data_use_paused
 from participants.consent.models import Decision
 from participants.consent.selectors import current_decision
 from participants.models import Participant, User, WithdrawalTier
@@ -136,6 +137,8 @@ def reports_create_for(*, interpretation_id: int) -> list[int]:
     participant = interpretation.sample.participant
     if _participant_withdrawn(participant) or _gror_withdrawn(participant):
         return []
+    if data_use_paused(participant):
+        return []  # reports_built_at stays empty: built when the pause lifts
     # Every report and the release policy read the same, consistent statement per gene.
     result = harmonise(interpretation.result)
     for report_type in ReportType.values:
@@ -256,7 +259,7 @@ def reports_advance(*, participant: Participant) -> None:
     (gror and the type); a positive disease-risk report goes to a counsellor instead.
     Reports withheld because gror was withdrawn come back when gror is yes again.
     """
-    if not results_allowed(participant):
+    if not results_allowed(participant) or data_use_paused(participant):
         return
     preference = preference_for(participant)
     withheld = Report.objects.filter(

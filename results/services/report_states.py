@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from participants.consent.campaigns.data_use import data_use_paused
 from participants.models import Participant
 from portal.audit import audit_record
 from portal.instances import update_caller
@@ -103,6 +104,10 @@ TOWARDS_PARTICIPANT = {
 
 
 def _check_guards(report: Report, to_state: str) -> None:
+    if (report.state, to_state) in TOWARDS_PARTICIPANT and data_use_paused(report.participant):
+        raise ReportTransitionError(
+            "A re-consent campaign pauses this participant's data use.", code="consent_paused"
+        )
     if (report.state, to_state) in TOWARDS_PARTICIPANT:
         interpretation = report.interpretation
         if release_policy.qc_holds(interpretation.qc_status, interpretation.qc_decision):

@@ -334,6 +334,11 @@ ROUTES: dict[str, Fill] = {
         foreign=_foreign_campaign,
         made_up=CAMPAIGN_MADE_UP,
     ),
+    "staff/consent/campaigns/<uuid:campaign_id>/ethics/": Fill(
+        "catalog",  # the ethics board's letter: consent managers, every campaign
+        foreign=_foreign_campaign,
+        made_up=CAMPAIGN_MADE_UP,
+    ),
     "me/kit/<uuid:kit_id>/letter/": Fill("owned", foreign=_foreign_kit, made_up=KIT_MADE_UP),
     "me/consent/<slug:code>/withdraw/": CONSENT_CODE,
     "me/consent/<slug:code>/signed/": CONSENT_CODE,

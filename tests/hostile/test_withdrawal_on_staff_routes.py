@@ -73,6 +73,7 @@ PARTICIPANT_ROUTES: dict[str, tuple[str, Fill] | None] = {
     "staff/kits/<uuid:kit_id>/label/": ("POST", lambda c: {"kit_id": _kit(c).public_id}),
     "staff/duplicates/<uuid:flag_id>/": ("GET", lambda c: {"flag_id": _pair(c).public_id}),
     "staff/consent/campaigns/<uuid:campaign_id>/": None,  # counts only, no identities
+    "staff/consent/campaigns/<uuid:campaign_id>/ethics/": None,  # the approval letter
 }
 
 

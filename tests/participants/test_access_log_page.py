@@ -5,8 +5,11 @@ import datetime as dt
 import pgtrigger
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import translation
 
 from participants.access_wording import access_wording
+from participants.duplicates.staff_views import ACCESS_ACTIONS as DUPLICATE_ACTIONS
+from participants.kits.staff_views import ACCESS_ACTIONS as KIT_ACTIONS
 from portal.access_log import access_record
 from portal.models import AccessEvent
 from tests.factories import ParticipantFactory, UserFactory
@@ -101,3 +104,40 @@ def test_the_page_is_plain_local_and_in_both_languages(client):
     spanish = client.get("/es/me/access/").content.decode()
     assert "Un asesor genético revisó su informe de ADN antes de que se lo entregáramos." in spanish
     assert "domingo" in spanish
+
+
+@pytest.mark.parametrize("role", ["support", "biobank", ""])
+def test_every_kit_and_duplicate_action_has_its_own_words_in_both_languages(role):
+    """The codes are the ones the staff pages write (their ACCESS_ACTIONS), not a copy."""
+    codes = [*KIT_ACTIONS, *DUPLICATE_ACTIONS]
+    assert {c.split(".")[0] for c in codes} == {"kits", "duplicate"}
+    reason = "participant_request: ticket 41"  # what support states; it must not take over
+    english = {}
+    for language in ("en", "es"):
+        with translation.override(language):
+            generic = access_wording(
+                what="zz.other", reason=reason, role=role, by_participant=False
+            )
+            sentences = {
+                code: access_wording(what=code, reason=reason, role=role, by_participant=False)
+                for code in codes
+            }
+        for code, wording in sentences.items():
+            assert wording.sentence != generic.sentence, (language, code)
+            assert wording.sentence.startswith(generic.who), (language, code)
+            assert code not in wording.sentence and "%(" not in wording.sentence
+        # One sentence each, except the two written before support has heard from the
+        # participant: a plain check of their details, which says nothing of a second
+        # account (someone signing up with another's details must learn nothing).
+        before_contact = {"duplicate.pair", "duplicate.not_same"}
+        assert len({sentences[c].sentence for c in before_contact}) == 1
+        rest = [c for c in codes if c not in before_contact]
+        assert len({sentences[c].sentence for c in [*rest, "duplicate.pair"]}) == len(rest) + 1
+        if language == "en":
+            for code in before_contact:
+                words = sentences[code].sentence.lower()
+                assert "twice" not in words and "two accounts" not in words, code
+        english = english or {c: w.sentence for c, w in sentences.items()}
+        if language == "es":
+            for code, wording in sentences.items():
+                assert wording.sentence != english[code], f"{code} has no Spanish words"

@@ -115,3 +115,28 @@ def test_seed_demo_answers_surveys_releases_results_and_is_idempotent(
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     pgx.refresh_from_db()
     assert pgx.state == ReportState.VIEWED
+
+
+def test_seed_demo_flags_only_the_one_duplicate_pair_it_means_to_show(
+    django_capture_on_commit_callbacks,
+):
+    from participants.demo import DEMO_DUPLICATE_PAIR
+    from participants.duplicates.models import BlindIndex, DuplicateFlag, FlagStatus
+
+    _seed(django_capture_on_commit_callbacks)
+    completed = Participant.objects.filter(profile_completed_at__isnull=False)
+    profiled = {p.user.email for p in completed.select_related("user")}
+    assert len(profiled) == 7  # everyone but registered@ completed a profile ...
+    indexed = set(BlindIndex.objects.values_list("participant__user__email", flat=True))
+    assert indexed == profiled  # ... so each was compared with all the others
+    flags = list(DuplicateFlag.objects.select_related("first__user", "second__user", "site"))
+    assert [(f.first.user.email, f.second.user.email) for f in flags] == [DEMO_DUPLICATE_PAIR]
+    flag = flags[0]
+    assert flag.status == FlagStatus.OPEN and flag.matched_on == ["name_dob_zip"]
+    # Worked on where the demo's support account works.
+    from portal.models import StaffProfile
+
+    support_site = StaffProfile.objects.get(user__email="support@example.org").site
+    assert flag.site == support_site
+    _seed(django_capture_on_commit_callbacks)
+    assert DuplicateFlag.objects.count() == 1  # a second seed flags nothing more

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from participants.consent.campaigns.data_use import data_use_paused, data_use_resume_if_lifted
 from participants.consent.campaigns.models import Campaign, Member, Policy
 from participants.consent.models import GIVING, ConsentRecord, ConsentVersion, VersionStatus
 from participants.models import Participant
@@ -118,7 +119,13 @@ def campaign_viewed(*, member: Member, actor: Any) -> None:
 
 @transaction.atomic
 def campaign_decline(*, member: Member, actor: Any) -> None:
-    """The participant keeps the version they signed (idempotent)."""
+    """The participant keeps the version they signed (idempotent).
+
+    What that version allows goes on: under a “pause” campaign the pause lifts and the
+    held work resumes, exactly as after a signature.
+    """
+    participant = Participant.objects.select_for_update().get(pk=member.participant_id)
+    paused_before = data_use_paused(participant)
     updated = Member.objects.filter(pk=member.pk, declined_at__isnull=True).update(
         declined_at=timezone.now()
     )
@@ -126,9 +133,13 @@ def campaign_decline(*, member: Member, actor: Any) -> None:
         audit_record(
             action="consent.campaign_declined",
             actor=actor,
-            participant=member.participant,
+            participant=participant,
             target=member.campaign,
         )
+        if paused_before:
+            data_use_resume_if_lifted(
+                participant=participant, actor=actor, why="kept their current consent"
+            )
 
 
 def reminders_due(*, now: dt.datetime) -> list[int]:

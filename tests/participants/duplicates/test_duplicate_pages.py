@@ -3,6 +3,7 @@ from django.test import Client
 
 from participants.duplicates import services
 from participants.duplicates.models import FlagStatus
+from participants.duplicates.staff_views import ACCESS_ACTIONS
 from portal.models import AccessEvent
 from tests.factories import SiteFactory
 from tests.participants.duplicates.helpers import pair_of, register
@@ -65,6 +66,23 @@ def test_decisions_through_the_page(supporter, flag):
     flag.refresh_from_db()
     assert flag.status == FlagStatus.MERGED
     assert AccessEvent.objects.filter(what="duplicate.verified_call").count() == 2
+    written = set(AccessEvent.objects.values_list("what", flat=True))
+    assert written == {"duplicate.pair", "duplicate.keep_first", "duplicate.verified_call"}
+    assert written <= set(ACCESS_ACTIONS)
+    # The kept account's "Who has seen my data" says what happened, in plain words.
+    own = Client()
+    own.force_login(flag.first.user)
+    english = own.get("/me/access/").content.decode()
+    for sentence in (
+        "checked the details of your account for our records.",
+        "suggested keeping the older one. Nothing moves until you confirm.",
+        "confirmed with you on a phone call that both accounts are yours",
+    ):
+        assert sentence in english
+    spanish = own.get("/es/me/access/").content.decode()
+    assert "revisó los datos de su cuenta para nuestros registros." in spanish
+    assert "confirmó con usted por teléfono que ambas cuentas son suyas" in spanish
+    assert "ticket 41" not in english and "duplicate." not in english
 
 
 def test_other_site_and_other_roles_get_nothing(make_staff, flag):

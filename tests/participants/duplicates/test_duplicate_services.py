@@ -190,3 +190,83 @@ def test_merge_moves_finished_surveys_but_never_a_second_answer_to_the_same_one(
     assert other_basics.participant == newer  # the kept account's answers stand
     merged = AuditEvent.objects.get(action="duplicate.merged", participant=older)
     assert merged.data["moved"]["survey_answers"] == 1
+
+
+def _pairs_by_status() -> dict[str, set[frozenset[str]]]:
+    found: dict[str, set[frozenset[str]]] = {}
+    for flag in DuplicateFlag.objects.select_related("first__user", "second__user"):
+        found.setdefault(flag.status, set()).add(
+            frozenset({flag.first.user.email, flag.second.user.email})
+        )
+    return found
+
+
+def test_retiring_an_account_closes_its_other_pairs_and_the_figures_count_them_apart(
+    supporter, settings
+):
+    settings.STAFF_SMALL_CELL_MAX = 0  # every count shown
+    a = register(email="a@example.org")
+    b = register(email="b@example.org")
+    c = register(email="c@example.org")  # the same details three times: three pairs
+    assert _pairs_by_status() == {
+        FlagStatus.OPEN: {frozenset(p) for p in (("a@example.org", "b@example.org"),
+                                                 ("a@example.org", "c@example.org"),
+                                                 ("b@example.org", "c@example.org"))},
+    }  # fmt: skip
+    # Support is already waiting on b and c to confirm when a and b turn out the same.
+    services.duplicate_decide_same(flag=pair_of(b, c), actor=supporter, keep=c)
+    merged = pair_of(a, b)
+    services.duplicate_decide_same(flag=merged, actor=supporter, keep=a)
+    services.duplicate_confirm_by_call(flag=merged, actor=supporter, ticket="T-7")
+
+    closed = pair_of(b, c)
+    assert closed.status == FlagStatus.CLOSED and closed.closed_reason == "account_retired"
+    assert closed.resolved_at is not None and closed.is_resolved
+    assert pair_of(a, c).status == FlagStatus.OPEN  # the kept account's pairs stand
+    audits = AuditEvent.objects.filter(action="duplicate.closed")
+    assert {e.participant_id for e in audits} == {b.pk, c.pk}
+    assert all(
+        e.actor is None
+        and e.data == {"before": "awaiting", "after": "closed", "reason": "account_retired",
+                       "because_of": str(merged.public_id)}
+        for e in audits
+    )  # fmt: skip
+    merged_audit = AuditEvent.objects.filter(action="duplicate.merged").first()
+    assert merged_audit.data["other_pairs_closed"] == 1
+    assert services.awaiting_flag_for(c) is None  # no banner asks c to confirm any more
+    with pytest.raises(services.DuplicateError):
+        services.duplicate_confirm_by_call(flag=closed, actor=supporter, ticket="T-8")
+
+    figures = duplicate_figures()
+    assert (figures["flagged"], figures["resolved"], figures["merged"], figures["closed"]) == (
+        3, 1, 1, 1,
+    )  # fmt: skip
+    # The median is support's time to a decision: the closed pair is not in it.
+    DuplicateFlag.objects.filter(pk=merged.pk).update(
+        resolved_at=merged.created + dt.timedelta(days=4)
+    )
+    DuplicateFlag.objects.filter(pk=closed.pk).update(
+        resolved_at=closed.created + dt.timedelta(days=40)
+    )
+    assert duplicate_figures()["median_days_to_resolve"] == 4.0
+
+
+def test_withdrawal_from_further_use_closes_the_pairs_but_no_further_contact_does_not(
+    supporter, settings
+):
+    settings.STAFF_SMALL_CELL_MAX = 0
+    a = register(email="a@example.org")
+    b = register(email="b@example.org")
+    c = register(email="c@example.org", dob=dt.date(1970, 1, 1), phone="")
+    d = register(email="d@example.org", dob=dt.date(1970, 1, 1), phone="")
+    participant_withdraw(participant=a, actor=a.user, tier=1)
+    assert pair_of(a, b).status == FlagStatus.OPEN  # still theirs to confirm or not
+    participant_withdraw(participant=c, actor=c.user, tier=2)
+    closed = pair_of(c, d)
+    assert closed.status == FlagStatus.CLOSED and closed.closed_reason == "account_withdrawn"
+    assert AuditEvent.objects.filter(
+        action="duplicate.closed", participant=d, data__reason="account_withdrawn"
+    ).exists()
+    figures = duplicate_figures()
+    assert (figures["flagged"], figures["resolved"], figures["closed"]) == (2, 0, 1)
+    assert figures["median_days_to_resolve"] is None  # nothing decided yet

@@ -3,6 +3,7 @@ from django.test import Client
 
 from participants.kits import services
 from participants.kits.models import Kit, KitStatus, PartnerSite
+from participants.kits.staff_views import ACCESS_ACTIONS
 from portal.models import AccessEvent
 from tests.participants.kits.helpers import emails_after, shipped_kit
 from tests.staff.conftest import staff_client
@@ -96,6 +97,16 @@ def test_biobank_queue_ship_label_and_scan(consented, biobank):
     client.post(f"/staff/kits/{kit.public_id}/", {"step": "reject", "reason": "too_old"})
     kit.refresh_from_db()
     assert kit.status == KitStatus.REJECTED and kit.replacement.status == KitStatus.REQUESTED
+    # Every access-log row these pages wrote has its own words on "Who has seen my data".
+    assert set(AccessEvent.objects.values_list("what", flat=True)) <= set(ACCESS_ACTIONS)
+    own = _client(consented)
+    assert (
+        "A member of our biobank team printed the packing slip and the label with your "
+        "address to post your saliva kit to you."
+    ) in own.get("/me/access/").content.decode()
+    assert "imprimió la hoja de envío y la etiqueta con su dirección" in (
+        own.get("/es/me/access/").content.decode()
+    )
 
 
 def test_other_roles_and_participants_get_no_biobank_page(consented, biobank, make_staff):
