@@ -6,7 +6,6 @@ import datetime as dt
 import pytest
 from django.test import TestCase
 from django.utils import timezone
-from portal.staff.roles import CONSENT_MANAGER
 
 from participants.consent.campaigns.models import Member
 from participants.consent.campaigns.selectors import data_use_paused
@@ -21,6 +20,7 @@ from results.models import Interpretation, Report, ReportState, Sample
 from results.services.preferences import results_preference_set
 from results.services.report_states import ReportTransitionError
 from results.services.review import report_release, report_review
+from staff.roles import CONSENT_MANAGER
 from tests.factories import ParticipantFactory
 from tests.participants.campaigns.conftest import _v2, ethics_pdf
 from tests.participants.consent.helpers import pass_comprehension, sign
