@@ -50,14 +50,6 @@ def _storage(settings, tmp_path):
     }
 
 
-@pytest.fixture(autouse=True)
-def _language_reset():
-    from django.utils import translation
-
-    yield
-    translation.activate("en")
-
-
 def _released(participant, kb, report_type, result, *, positive=False):
     from results.models import Interpretation, Sample
     from tests.results.workflow.helpers import confirm, make_report

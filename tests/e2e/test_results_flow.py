@@ -120,11 +120,3 @@ def test_opt_in_read_and_download(live_server, phone_page, language, tmp_path):
         " ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(data)).pages
     )
     assert "*1/*2" in text and t["phenotype"] in text
-
-
-@pytest.fixture(autouse=True)
-def _language_reset():
-    from django.utils import translation
-
-    yield
-    translation.activate("en")

@@ -100,15 +100,6 @@ def _setup(settings, tmp_path):
     knowledge_base_release_register()
 
 
-@pytest.fixture(autouse=True)
-def _language_reset():
-    from django.utils import translation
-
-    translation.activate("en")
-    yield
-    translation.activate("en")
-
-
 # --- driving the browser: by mouse, or by keyboard only --------------------------------
 @dataclass
 class Driver:

@@ -48,14 +48,3 @@ def second_counsellor(db):
 @pytest.fixture
 def vcf_dir(tmp_path):
     return tmp_path / "vcfs"
-
-
-@pytest.fixture(autouse=True)
-def _language_reset():
-    # A request to /es/... leaves Spanish active in this thread (reverse() would then build
-    # /es/ URLs in the next test): start and end every test in the default language.
-    from django.utils import translation
-
-    translation.activate("en")
-    yield
-    translation.activate("en")
