@@ -56,7 +56,7 @@ test: venv node_modules/.installed messages
 	@.ci/cluster.sh
 	$(MAKE) --no-print-directory lint
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(PY) manage.py makemigrations --check --dry-run -v 1
-	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(VENV)/bin/bandit -q -r portal participants results -lll -x '*/tests/*'
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(VENV)/bin/bandit -q -r portal participants results staff -lll -x '*/tests/*'
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: venv

@@ -54,7 +54,7 @@ def _measure() -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from participants.dashboards.demo import seed_demo_staff
+    from staff.dashboards.demo import seed_demo_staff
 
     seed_demo_staff()
     from django.conf import settings

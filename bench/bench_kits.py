@@ -76,7 +76,7 @@ def _measure() -> dict:
     from participants.kits.models import Kit, KitStatus
     from participants.kits.services import kit_receive_scan
     from participants.models import User
-    from portal.staff.roles import roles_setup
+    from staff.roles import roles_setup
 
     seeded = _seed_kits()
     roles_setup()

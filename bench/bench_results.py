@@ -165,10 +165,10 @@ def _setup(samples: int, tmp: str) -> None:
 
     app.conf.update(task_always_eager=False, task_default_queue=os.environ["BENCH_RESULTS_QUEUE"])
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    from results.intake import UploadedFiles, sample_manifest_ingest
+    from results.manifests import UploadedFiles, sample_manifest_ingest
     from results.models import Interpretation, Report, ReportDocument
     from results.releases import knowledge_base_release_register
-    from results.services import results_preference_set
+    from results.services.preferences import results_preference_set
     from tests.factories import ParticipantFactory, UserFactory
     from tests.results.workflow.helpers import (
         KGP_SAMPLES,

@@ -5,14 +5,22 @@ import unicodedata
 from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.stagekit import clear_login
 from django import forms
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+
+from participants.enrollment import participant_create, participant_email_verified
+from participants.models import User
+from participants.time_zones import remember_time_zone
+from portal.context_processors import program_info
+from portal.staff_security import client_ip, staff_login_check
 
 SCREENER_SESSION_KEY = "screener"
 
@@ -44,8 +52,6 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().clean_email(clean_plain_email(email))
 
     def save_user(self, request, user, form, commit=True):
-        from participants.enrollment import participant_create
-
         user = super().save_user(request, user, form, commit=commit)
         if commit:
             # The screener flag stays in the session until the e-mail is verified:
@@ -54,8 +60,6 @@ class AccountAdapter(DefaultAccountAdapter):
         return user
 
     def confirm_email(self, request, email_address):
-        from participants.enrollment import participant_email_verified
-
         confirmed = super().confirm_email(request, email_address)
         if confirmed:
             participant_email_verified(user=email_address.user)
@@ -64,9 +68,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_client_ip(self, request: HttpRequest) -> str:
         """One client-IP function for every rate limit and session record (R31): the
         staff geo-fence's, which believes X-Forwarded-For only from TRUSTED_PROXIES."""
-        from django.core.exceptions import PermissionDenied
-
-        from portal.staff_security import client_ip
 
         ip = client_ip(request)
         if not ip:
@@ -75,12 +76,9 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def pre_login(self, request, user, **kwargs):
         # Staff are located at log-in too, not only on their next request (issue 15).
-        from portal.staff_security import staff_login_check
 
         refused = staff_login_check(request, user)
         if refused is not None:
-            from allauth.account.internal.stagekit import clear_login
-
             clear_login(request)
             return refused
         return super().pre_login(request, user, **kwargs)
@@ -88,7 +86,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         # Subjects are rendered without the request: give every part of the message the
         # program's name and public address (templates/account/email/).
-        from portal.context_processors import program_info
 
         super().send_mail(
             template_prefix,
@@ -112,8 +109,6 @@ class AccountAdapter(DefaultAccountAdapter):
         super().login(request, user)
         participant = getattr(user, "participant", None)
         if participant is not None:
-            from participants.time_zones import remember_time_zone
-
             remember_time_zone(request, participant)
 
     def get_login_redirect_url(self, request):
@@ -136,7 +131,6 @@ def _on_site_url(url: str) -> str:
 
 def clean_plain_email(email: str) -> str:
     """NFKC, trimmed, lower case; refuses look-alike letters and over-long addresses."""
-    from participants.models import User
 
     email = unicodedata.normalize("NFKC", email or "").strip()
     # Look-alike letters from other scripts (Cyrillic "а" for Latin "a")

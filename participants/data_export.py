@@ -21,14 +21,24 @@ import uuid
 import zipfile
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import transaction
 from django.http import Http404
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
+from participants.consent.fhir import consent_resource
+from participants.consent.selectors import documents_for
+from participants.fhir_bundle import BundleBuilder, document_reference, patient_resource
 from participants.models import DataExport, Participant, User, WithdrawalTier
+from participants.notifications import email_participant
+from participants.surveys.fhir import questionnaire_from_definition, questionnaire_response
+from participants.surveys.models import ResponseStatus, SurveyResponse
+from portal import hooks
+from portal.access_log import access_record
 from portal.audit import audit_record
 from portal.context_processors import program_info
 from portal.outbox import outbox_enqueue
@@ -100,34 +110,8 @@ class ExportContents:
         }
 
 
-def _shown_reports(participant: Participant) -> list:
-    from results.models import Report
-    from results.selectors import SHOWN
-    from results.services import preference_for, results_allowed
-
-    if not results_allowed(participant):
-        return []
-    preference = preference_for(participant)
-    reports = (
-        Report.objects.filter(participant=participant, state__in=SHOWN)
-        .select_related("interpretation")
-        .order_by("report_type", "-version")
-    )
-    return [r for r in reports if preference.wants(r.report_type)]
-
-
 def build_zip(participant: Participant, language: str) -> tuple[bytes, ExportContents]:
     """The zip's bytes and what it holds. Runs in the task (renders PDFs if needed)."""
-    from participants.consent.fhir import consent_resource
-    from participants.consent.selectors import documents_for
-    from participants.fhir_bundle import (
-        BundleBuilder,
-        add_report,
-        document_reference,
-        patient_resource,
-    )
-    from participants.surveys.fhir import questionnaire_from_definition, questionnaire_response
-    from participants.surveys.models import ResponseStatus, SurveyResponse
 
     tier = int(participant.withdrawal_tier or 0)
     contents = ExportContents(tier=tier)
@@ -191,34 +175,15 @@ def build_zip(participant: Participant, language: str) -> tuple[bytes, ExportCon
             )
             contents.surveys += 1
 
-    if tier < WithdrawalTier.NO_FURTHER_USE:
-        from results.documents import document_bytes, document_render
-        from results.models import ReportDocument
-
-        for report in _shown_reports(participant):
-            data = (report.interpretation.result or {}).get(report.report_type)
-            label = str(report.get_report_type_display())
-            report_ref, _resource = add_report(
-                builder, report=report, data=data, subject=patient_ref, label=label
-            )
-            contents.reports += 1
-            document = document_render(
-                report=report, kind=ReportDocument.Kind.REPORT, language=language
-            )
-            path = f"documents/report-{report.report_type}-v{report.version}-{language}.pdf"
-            files[path] = document_bytes(document)
-            builder.add(
-                document_reference(
-                    subject=patient_ref,
-                    path=f"../{path}",
-                    title=label,
-                    kind="report",
-                    created=(report.released_at or report.created).isoformat(),
-                    size=len(files[path]),
-                    related=report_ref,
-                )
-            )
-            contents.documents += 1
+    # DNA results and other areas' sections (results.participant_hooks): each adds to the
+    # bundle and the zip what this participant's withdrawal tier keeps.
+    for section in hooks.data_export_sections():
+        counts = section(
+            participant=participant, tier=tier, language=language, builder=builder,
+            files=files, subject=patient_ref,
+        )  # fmt: skip
+        for name, count in (counts or {}).items():
+            setattr(contents, name, getattr(contents, name) + count)
 
     now = timezone.now()
     bundle = builder.bundle(timestamp=now.isoformat())
@@ -276,10 +241,6 @@ def data_export_build(*, export_pk: int) -> DataExport | None:
             target=export,
             data={"size": len(data), **contents.as_dict()},
         )
-        from django.conf import settings
-        from django.urls import reverse
-
-        from participants.notifications import email_participant
 
         with translation.override(participant.preferred_language):
             page_url = settings.SITE_URL.rstrip("/") + reverse("participants:my_data")
@@ -294,7 +255,6 @@ def data_export_build(*, export_pk: int) -> DataExport | None:
 
 def _record_own_access(participant: Participant, export: DataExport) -> None:
     """The copy is written to the participant's own access log: they read their record."""
-    from portal.access_log import access_record
 
     access_record(
         staff=participant.user,

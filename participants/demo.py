@@ -5,7 +5,10 @@ import datetime as dt
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
+from participants.consent.comprehension import comprehension_questions
 from participants.consent.defaults import load_default_consents
+from participants.consent.selectors import published_version
+from participants.consent.services import comprehension_record, consent_sign, legal_name
 from participants.enrollment import (
     participant_create,
     participant_pause,
@@ -14,6 +17,14 @@ from participants.enrollment import (
 )
 from participants.journey import ORDER, has_reached, journey_advance_to
 from participants.models import JourneyState, Participant, User
+from participants.surveys.models import REVIEW_STEP, SurveyResponse
+from participants.surveys.selectors import survey_unavailable_reason
+from participants.surveys.services import (
+    core_surveys_load,
+    response_complete,
+    response_save_page,
+    response_start_or_resume,
+)
 from portal.models import Site
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - public demo data only
@@ -85,14 +96,8 @@ SIGNED_STEPS = {
 
 
 def _demo_sign(participant: Participant, form_and_decision: tuple[str, str], user: User) -> None:
-    from participants.consent.selectors import published_version
-    from participants.consent.services import consent_sign, legal_name
-
     form_code, decision = form_and_decision
     if form_code == "primary":
-        from participants.consent.comprehension import comprehension_questions
-        from participants.consent.services import comprehension_record
-
         answers = {q.code: q.correct for q in comprehension_questions("en")}
         comprehension_record(participant=participant, answers=answers, language="en")
     version = published_version(form_code)
@@ -191,13 +196,6 @@ def _demo_survey(participant: Participant, code: str, user: User) -> None:
     """Answers and submits one survey page by page through the survey services (audit
     rows, journey and dashboard summaries as for a person). Once: a participant with any
     response to it (even one a demo user started by hand) is left alone."""
-    from participants.surveys.models import REVIEW_STEP, SurveyResponse
-    from participants.surveys.selectors import survey_unavailable_reason
-    from participants.surveys.services import (
-        response_complete,
-        response_save_page,
-        response_start_or_resume,
-    )
 
     if SurveyResponse.objects.filter(participant=participant, survey_code=code).exists():
         return
@@ -295,55 +293,21 @@ def _demo_participant(email: str, target: str, overrides: dict, site: Site) -> N
         participant_withdraw(participant=participant, actor=user, tier=1, reason="demo")
 
 
-def _demo_access_events() -> None:
-    """A few staff reads for core@ so "Who has seen my data" has something to explain."""
-    from portal.access_log import access_record
-    from portal.models import AccessEvent
-
-    participant = Participant.objects.filter(user__email="core@example.org").first()
-    support = User.objects.filter(email="support@example.org").first()
-    counsellor = User.objects.filter(email="counsellor@example.org").first()
-    if participant is None or AccessEvent.objects.filter(participant=participant).exists():
-        return
-    if support is not None:
-        access_record(
-            staff=support,
-            participant=participant,
-            what="support.profile",
-            reason="participant_request: called about a letter",
-            request=None,
-        )
-    if counsellor is not None:
-        access_record(
-            staff=counsellor,
-            participant=participant,
-            what="results.report",
-            reason="review:demo",
-            request=None,
-        )
-
-
-def seed_demo() -> list[tuple[str, str, str]]:
+def seed_demo_sites() -> list:
+    """The demo sites, the consent forms and the core surveys (published before anyone
+    answers); idempotent. Runs first: staff accounts belong to the first site."""
     load_default_consents()  # consent forms v1 (participants/consent), idempotent
-    sites = [
-        Site.objects.get_or_create(code=code, defaults={"name": name, "state": state})[0]
-        for code, name, state in SITES
-    ]
-    from participants.dashboards.demo import seed_demo_staff
-    from participants.surveys.services import core_surveys_load
+    core_surveys_load()
+    for code, name, state in SITES:
+        Site.objects.get_or_create(code=code, defaults={"name": name, "state": state})
+    return []
 
-    core_surveys_load()  # published before anyone answers (idempotent)
-    logins = list(seed_demo_staff(site=sites[0]))
+
+def seed_demo_participants() -> list[tuple[str, str, str]]:
+    """One participant at each step of the journey; their log-ins."""
+    sites = [Site.objects.get(code=code) for code, _name, _state in SITES]
+    logins = []
     for index, (email, state, overrides) in enumerate(DEMO_PARTICIPANTS):
         _demo_participant(email, state, dict(overrides), sites[index % len(sites)])
-    from results.demo import DEMO_RESULTS, seed_demo_results
-
-    seed_demo_results()  # after the staff: a data manager ingests, a counsellor reviews
-    _demo_access_events()
-    results = {email: what for email, _sample, _sex, what in DEMO_RESULTS}
-    for email, state, _overrides in DEMO_PARTICIPANTS:
-        what = f"participant, {state}"
-        if email in results:
-            what += f"; {results[email]}"
-        logins.append((email, DEMO_PASSWORD, what))
+        logins.append((email, DEMO_PASSWORD, f"participant, {state}"))
     return logins

@@ -1,7 +1,6 @@
 """Enrollment services: screener, account → participant, profile, pause, withdrawal."""
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +13,6 @@ from participants.journey import (
     journey_advance_to,
     journey_resume,
     journey_transition,
-    notify_state_change,
 )
 from participants.models import (
     IneligibleScreening,
@@ -25,7 +23,10 @@ from participants.models import (
     Withdrawal,
     WithdrawalTier,
 )
+from participants.notifications import email_participant
+from portal import hooks
 from portal.audit import audit_record
+from portal.instances import update_caller
 from portal.outbox import outbox_enqueue
 
 # USPS codes: the 50 states, DC, Puerto Rico and the territories.
@@ -100,7 +101,7 @@ def participant_create(*, user: User, screener_passed_at: dt.datetime | None) ->
                     participant=participant,
                     target=participant,
                 )
-                notify_state_change(participant=participant, from_state="", to_state="registered")
+                hooks.state_changed(participant=participant, from_state="", to_state="registered")
                 return participant
         except IntegrityError:
             # A random id collided (or the user already has one): look again.
@@ -149,17 +150,6 @@ PROFILE_FIELDS = (
 )  # fmt: skip
 
 
-# Called after every profile save, inside its transaction, with the names of the changed
-# fields and whether this save completed the profile. Apps register in AppConfig.ready().
-ProfileSavedHook = Callable[..., None]
-_profile_saved_hooks: list[ProfileSavedHook] = []
-
-
-def register_profile_saved_hook(hook: ProfileSavedHook) -> None:
-    if hook not in _profile_saved_hooks:
-        _profile_saved_hooks.append(hook)
-
-
 @transaction.atomic
 def profile_update(*, participant: Participant, actor: User, data: dict[str, Any]) -> Participant:
     """Saves the profile. The audit row names the changed fields, never their values."""
@@ -173,10 +163,9 @@ def profile_update(*, participant: Participant, actor: User, data: dict[str, Any
     if first_time:
         locked.profile_completed_at = timezone.now()
     locked.save()
-    # Demographic codes feed the dashboards even when no state changes.
-    from participants.dashboards.summaries import dashboard_facts_refresh
-
-    dashboard_facts_refresh(participant=locked)
+    # Demographic codes feed the dashboards even when no state changes: a "change" to the
+    # same state re-counts the participant (staff.dashboards.summaries).
+    hooks.state_changed(participant=locked, from_state=locked.state, to_state=locked.state)
     audit_record(
         action="profile.update",
         actor=actor,
@@ -184,7 +173,7 @@ def profile_update(*, participant: Participant, actor: User, data: dict[str, Any
         target=locked,
         data={"fields": changed, "first_time": first_time},
     )
-    for hook in _profile_saved_hooks:
+    for hook in hooks.profile_saved_hooks():
         hook(participant=locked, changed=changed, first_time=first_time)
     return locked
 
@@ -200,9 +189,9 @@ def participant_language_set(*, participant: Participant, actor: User, language:
     if not updated:
         return
     participant.preferred_language = language
-    from participants.dashboards.summaries import dashboard_facts_refresh
-
-    dashboard_facts_refresh(participant=participant)
+    hooks.state_changed(
+        participant=participant, from_state=participant.state, to_state=participant.state
+    )
     audit_record(
         action="profile.update",
         actor=actor,
@@ -228,18 +217,6 @@ def participant_resume(*, participant: Participant, actor: User) -> Participant:
     return journey_resume(participant=participant, actor=actor)
 
 
-# Downstream effects of a withdrawal (reports hidden, queued work cancelled,
-# extracts flagged). Each app registers its own in AppConfig.ready(); each runs
-# inside the withdrawal's transaction and must be idempotent.
-WithdrawalEffect = Callable[..., None]
-_withdrawal_effects: list[WithdrawalEffect] = []
-
-
-def register_withdrawal_effect(effect: WithdrawalEffect) -> None:
-    if effect not in _withdrawal_effects:
-        _withdrawal_effects.append(effect)
-
-
 @transaction.atomic
 def participant_withdraw(
     *, participant: Participant, actor: User, tier: int, reason: str = ""
@@ -259,15 +236,13 @@ def participant_withdraw(
         actor=actor,
         reason=f"withdrawn by participant (tier {int(tier)})",
     )
-    for effect in _withdrawal_effects:
+    for effect in hooks.withdrawal_effects():
         effect(participant=locked, tier=int(tier), actor=actor)
-    from participants.notifications import email_participant
 
     email_participant(
         participant=locked, template="withdrawal_confirmed", context={"tier": int(tier)}
     )
-    participant.state = locked.state
-    participant.withdrawal_tier = tier
+    update_caller(participant, locked)  # the caller's participant shows the withdrawal
     return withdrawal
 
 
@@ -298,7 +273,7 @@ def _queue_erasure(*, participant: Participant, tier: int, actor: User) -> None:
         outbox_enqueue(task_name="participants.tasks.erase_identifying_data", args=[participant.pk])
 
 
-register_withdrawal_effect(_queue_erasure)
+hooks.register_withdrawal_effect(_queue_erasure)
 
 
 @transaction.atomic
@@ -308,3 +283,10 @@ def reminders_opt_out(*, participant: Participant) -> None:
     )
     if updated:
         audit_record(action="reminders.opt_out", participant=participant, target=participant)
+
+
+def participant_language_chosen(*, user: User, language: str) -> None:
+    """Language-switch hook (portal.language): a participant's choice is remembered."""
+    participant = getattr(user, "participant", None)
+    if participant is not None:
+        participant_language_set(participant=participant, actor=user, language=language)

@@ -8,7 +8,9 @@ Views and services call `journey_transition`; nothing else writes `state`.
 from django.db import transaction
 
 from participants.models import JourneyState, JourneyTransition, Participant, User
+from portal import hooks
 from portal.audit import audit_record
+from portal.instances import update_caller
 
 S = JourneyState
 FORWARD: dict[str, str] = {
@@ -76,10 +78,8 @@ def journey_transition(
         target=locked,
         data={"from": from_state, "to": to_state, "reason": reason},
     )
-    notify_state_change(participant=locked, from_state=from_state, to_state=to_state)
-    participant.state = locked.state
-    participant.state_before_pause = locked.state_before_pause
-    return locked
+    hooks.state_changed(participant=locked, from_state=from_state, to_state=to_state)
+    return update_caller(participant, locked)
 
 
 def journey_advance_to(
@@ -121,7 +121,7 @@ def _advance_while_paused(
         target=locked,
         data={"from": from_state, "to": to_state, "reason": reason},
     )
-    notify_state_change(participant=locked, from_state=S.PAUSED, to_state=to_state)
+    hooks.state_changed(participant=locked, from_state=S.PAUSED, to_state=to_state)
     participant.state_before_pause = to_state
     return True
 
@@ -130,7 +130,7 @@ def _advance_while_paused(
 def journey_resume(*, participant: Participant, actor: User | None) -> Participant:
     locked = Participant.objects.select_for_update().get(pk=participant.pk)
     if locked.state != S.PAUSED:
-        return locked
+        return update_caller(participant, locked)
     target = locked.state_before_pause or S.REGISTERED
     locked.state = target
     locked.state_before_pause = ""
@@ -145,22 +145,5 @@ def journey_resume(*, participant: Participant, actor: User | None) -> Participa
         target=locked,
         data={"to": target},
     )
-    notify_state_change(participant=locked, from_state=S.PAUSED, to_state=target)
-    participant.state = target
-    participant.state_before_pause = ""
-    return locked
-
-
-# Hooks other modules register to keep derived data (dashboard summaries) in the
-# same transaction as a state change. Registered explicitly in AppConfig.ready().
-_summary_hooks: list = []
-
-
-def register_state_change_hook(hook) -> None:
-    if hook not in _summary_hooks:
-        _summary_hooks.append(hook)
-
-
-def notify_state_change(*, participant: Participant, from_state: str, to_state: str) -> None:
-    for hook in _summary_hooks:
-        hook(participant=participant, from_state=from_state, to_state=to_state)
+    hooks.state_changed(participant=locked, from_state=S.PAUSED, to_state=target)
+    return update_caller(participant, locked)

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -17,15 +16,12 @@ from participants.data_export import (
     data_export_open,
     data_export_request,
 )
+from participants.decorators import participant_required
 from participants.models import DataExport
-from participants.selectors import participant_required
 from participants.surveys.branching import visible_pages
 from participants.surveys.models import ResponseStatus, SurveyResponse
 from participants.surveys.rendering import answer_text, survey_language
-
-
-def _language() -> str:
-    return "es" if (get_language() or "en")[:2] == "es" else "en"
+from portal.i18n import content_language
 
 
 def _completed(participant):
@@ -39,7 +35,9 @@ def _completed(participant):
 def my_data(request: HttpRequest) -> HttpResponse:
     participant = request.participant
     if request.method == "POST":
-        data_export_request(participant=participant, actor=request.user, language=_language())
+        data_export_request(
+            participant=participant, actor=request.user, language=content_language()
+        )
         messages.success(
             request,
             _("We are making your copy. It appears here when it is ready, and we e-mail you."),
@@ -48,7 +46,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
     surveys = []
     for response in _completed(participant).order_by("completed"):
         definition = response.version.parsed()
-        answered_in = survey_language(definition, response.language or _language())
+        answered_in = survey_language(definition, response.language or content_language())
         surveys.append(
             {
                 "response": response,
@@ -82,7 +80,7 @@ def my_answers(request: HttpRequest, response_id: UUID) -> HttpResponse:
     if response is None:
         raise Http404
     definition = response.version.parsed()
-    language = survey_language(definition, response.language or _language())
+    language = survey_language(definition, response.language or content_language())
     answers = response.answers
     sections = []
     for page in visible_pages(definition, answers):

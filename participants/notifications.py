@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -96,7 +97,6 @@ REMINDER_STEPS = {
 def reminders_due(*, now: dt.datetime) -> list[int]:
     """Participants with an unfinished step, contactable, not reminded in the last week."""
     cutoff = now - dt.timedelta(days=settings.REMINDER_INTERVAL_DAYS)
-    from django.db.models import Q
 
     return list(
         Participant.objects.filter(
@@ -113,7 +113,6 @@ def reminders_due(*, now: dt.datetime) -> list[int]:
 
 def reminder_claim(*, participant_pk: int, now: dt.datetime) -> bool:
     """Claims the week's reminder with a conditional update, so two beat runs send one."""
-    from django.db.models import Q
 
     cutoff = now - dt.timedelta(days=settings.REMINDER_INTERVAL_DAYS)
     return bool(

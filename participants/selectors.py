@@ -2,15 +2,12 @@
 
 from dataclasses import dataclass
 
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants.journey import has_reached
 from participants.models import JourneyState, Participant
-from participants.time_zones import time_zone_for_state
 
 S = JourneyState
 
@@ -21,24 +18,6 @@ def participant_for_user(user) -> Participant:
         return Participant.objects.select_related("user").get(user=user)
     except Participant.DoesNotExist as exc:
         raise Http404 from exc
-
-
-def participant_required(view):
-    """Logged in and a participant: sets `request.participant`, else 404."""
-
-    @login_required
-    def wrapped(request: HttpRequest, *args, **kwargs):
-        request.participant = participant_for_user(request.user)
-        # Times in the zone of the participant's state (also for a session that began
-        # before the log-in remembered it); portal.middleware.TimeZoneMiddleware resets it.
-        zone = time_zone_for_state(request.participant.us_state)
-        if zone:
-            timezone.activate(zone)
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
 
 
 @dataclass(frozen=True)
@@ -61,12 +40,12 @@ def _url(name: str, *args: str) -> str | None:
 STATE_STEPS = [
     ("eligible", _("Check that you can join"), S.ELIGIBLE, "participants:screener", ()),
     ("consent", _("Understand and sign the consent"), S.CONSENTED,
-     "participants:consent_start", ()),
-    ("ehr", _("Share your health records"), S.EHR_AUTHORIZED, "participants:consent_form",
+     "consent:start", ()),
+    ("ehr", _("Share your health records"), S.EHR_AUTHORIZED, "consent:form",
      ("ehr",)),
-    ("basics", _("Answer “The Basics” survey"), S.BASICS_DONE, "participants:survey",
+    ("basics", _("Answer “The Basics” survey"), S.BASICS_DONE, "surveys:start",
      ("the_basics",)),
-    ("core", _("Answer the other core surveys"), S.CORE, "participants:surveys", ()),
+    ("core", _("Answer the other core surveys"), S.CORE, "surveys:list", ()),
 ]  # fmt: skip
 
 

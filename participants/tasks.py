@@ -3,13 +3,20 @@
 from celery import shared_task
 from django.utils import timezone
 
+from participants.data_export import data_export_build, data_export_fail, data_exports_expire
+from participants.enrollment import participant_erase_identifying_data
 from participants.models import Participant
+from participants.notifications import (
+    REMINDER_STEPS,
+    build_participant_email,
+    reminder_claim,
+    reminders_due,
+    should_send,
+)
 
 
 @shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
 def send_participant_email(participant_pk: int, template: str, context: dict) -> bool:
-    from participants.notifications import build_participant_email, should_send
-
     participant = Participant.objects.select_related("user").filter(pk=participant_pk).first()
     if participant is None or not should_send(participant, template):
         return False
@@ -19,8 +26,6 @@ def send_participant_email(participant_pk: int, template: str, context: dict) ->
 
 @shared_task
 def send_step_reminders() -> int:
-    from participants.notifications import REMINDER_STEPS, reminder_claim, reminders_due
-
     now = timezone.now()
     sent = 0
     for pk in reminders_due(now=now):
@@ -35,8 +40,6 @@ def send_step_reminders() -> int:
 
 @shared_task
 def erase_identifying_data(participant_pk: int) -> bool:
-    from participants.enrollment import participant_erase_identifying_data
-
     participant = Participant.objects.filter(pk=participant_pk).first()
     if participant is None:
         return False
@@ -47,7 +50,6 @@ def erase_identifying_data(participant_pk: int) -> bool:
 @shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
 def build_data_export(export_pk: int) -> bool:
     """Builds a participant's "Download my data" zip (once; a redelivery finds it done)."""
-    from participants.data_export import data_export_build, data_export_fail
 
     try:
         export = data_export_build(export_pk=export_pk)
@@ -61,6 +63,4 @@ def build_data_export(export_pk: int) -> bool:
 
 @shared_task
 def expire_data_exports() -> int:
-    from participants.data_export import data_exports_expire
-
     return data_exports_expire()

@@ -1,12 +1,9 @@
 from django.urls import path
 
-from participants import my_data, views
-from participants.consent import urls as consent_urls
+from participants import access_urls, my_data, views
 from participants.consent.campaigns import urls as campaign_urls
-from participants.dashboards import participant_urls as access_urls
 from participants.duplicates import urls as duplicate_urls
 from participants.kits import urls as kit_urls
-from participants.surveys import urls as survey_urls
 
 app_name = "participants"
 
@@ -21,8 +18,6 @@ urlpatterns = [
     path("me/data/answers/<uuid:response_id>/", my_data.my_answers, name="my_answers"),
     path("me/data/download/<uuid:copy_id>/", my_data.my_data_download, name="my_data_download"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
-    *consent_urls.urlpatterns,
-    *survey_urls.urlpatterns,
     *access_urls.urlpatterns,
     *duplicate_urls.urlpatterns,
     *kit_urls.urlpatterns,

@@ -7,20 +7,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from participants.account_adapter import SCREENER_SESSION_KEY
+from participants.decorators import participant_required
 from participants.enrollment import (
     participant_pause,
     participant_resume,
     participant_screener_pass,
     participant_withdraw,
     profile_update,
+    reminders_opt_out,
     screener_evaluate,
 )
 from participants.forms import ProfileForm, ScreenerForm, WithdrawForm
-from participants.home_panels import home_panels
 from participants.models import JourneyState, Participant
 from participants.notifications import participant_from_unsubscribe_token
-from participants.selectors import journey_steps, next_step, participant_required
+from participants.selectors import journey_steps, next_step
 from participants.time_zones import remember_time_zone
+from portal import hooks
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -69,7 +71,7 @@ def home(request: HttpRequest) -> HttpResponse:
     request.session.pop(SCREENER_SESSION_KEY, None)
     steps = journey_steps(participant)
     following = next_step(steps) if participant.is_active else None
-    panels = home_panels(request, participant)
+    panels = hooks.home_panels(request, participant)
     return render(
         request,
         "participants/home.html",
@@ -171,8 +173,6 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "participants/unsubscribe.html", {"invalid": True}, status=404)
     done = False
     if request.method == "POST":
-        from participants.enrollment import reminders_opt_out
-
         reminders_opt_out(participant=participant)
         done = True
     return render(request, "participants/unsubscribe.html", {"done": done, "invalid": False})

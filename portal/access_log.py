@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import Count
 from django.http import HttpRequest
 from django.utils import timezone
 
 from portal.audit import audit_record
-from portal.models import AccessEvent, AccessLogAnchor
+from portal.models import AccessEvent, AccessLogAnchor, AuditEvent, StaffProfile
 from portal.staff_security import (
     StaffQuotaExceeded,
     client_ip,
@@ -73,7 +75,6 @@ def _lock_chain() -> None:
 
 def staff_roles_and_site(staff: Any) -> tuple[str, str]:
     """The reader's roles (sorted, comma-separated) and site code, as they are now."""
-    from portal.models import StaffProfile
 
     roles = ",".join(sorted(staff.groups.values_list("name", flat=True)))
     profile = StaffProfile.objects.filter(user=staff).select_related("site").first()
@@ -240,7 +241,8 @@ def pace_check(*, staff: Any, now: dt.datetime) -> str | None:
     if len(fast) >= settings.STAFF_PACE_PER_10_MINUTES:
         pattern = "fast"
     elif len(order) >= run:
-        from participants.models import Participant
+        # The participant model, without importing an app (portal is the base layer).
+        Participant = AccessEvent._meta.get_field("participant").related_model
 
         tail = order[-run:]
         people = {p.pk: p for p in Participant.objects.filter(pk__in=tail)}
@@ -258,7 +260,6 @@ def pace_check(*, staff: Any, now: dt.datetime) -> str | None:
             pattern = "alphabetical"
     if pattern is None:
         return None
-    from portal.models import AuditEvent
 
     recent_alert = AuditEvent.objects.filter(
         action="staff.pace_alert", actor=staff, created__gte=now - dt.timedelta(hours=1)
@@ -283,9 +284,7 @@ def pace_check(*, staff: Any, now: dt.datetime) -> str | None:
 
 def top_viewers(*, days: int = 7, limit: int = 10) -> list[tuple[int, str, int]]:
     """(staff id, e-mail, distinct participants read) for the last `days`, most first."""
-    from django.db.models import Count
-
-    from participants.models import User
+    User = get_user_model()
 
     since = timezone.now() - dt.timedelta(days=days)
     rows = (

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connections
+from django.utils import timezone
 
 
 class BackupError(Exception):
@@ -88,7 +89,5 @@ def restore_database(*, path: Path, target: str, alias: str = "default") -> None
 
 
 def default_backup_path() -> Path:
-    from django.utils import timezone
-
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     return Path(settings.BASE_DIR) / "var" / "backups" / f"portal-{stamp}.dump"

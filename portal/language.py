@@ -11,8 +11,11 @@ from urllib.parse import urlsplit, urlunsplit
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import check_for_language, get_supported_language_variant
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
+
+from portal import hooks
 
 
 def path_in_language(url: str, language: str) -> str:
@@ -36,18 +39,14 @@ def set_language(request: HttpRequest) -> HttpResponse:
         return response
     if isinstance(response, HttpResponseRedirect):
         response["Location"] = path_in_language(response["Location"], language)
-    user = request.user
-    participant = getattr(user, "participant", None) if user.is_authenticated else None
-    if participant is not None:
-        from participants.enrollment import participant_language_set
-
-        participant_language_set(participant=participant, actor=request.user, language=language)
+    if request.user.is_authenticated:
+        # A participant's preferred language is saved too (participants.enrollment).
+        hooks.language_chosen(user=request.user, language=language)
     return response
 
 
 def browser_prefers(request: HttpRequest) -> str | None:
     """The supported language the browser ranks first (Accept-Language), if any."""
-    from django.utils.translation.trans_real import parse_accept_lang_header
 
     header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
     for code, _quality in parse_accept_lang_header(header):

@@ -1,7 +1,15 @@
 import time
 from collections.abc import Callable
 
+from allauth.account.adapter import get_adapter
+from allauth.usersessions import app_settings
+from allauth.usersessions.models import UserSession
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from portal import hooks
 
 
 class NoStoreForAuthenticatedMiddleware:
@@ -32,14 +40,10 @@ class UserSessionsActivityMiddleware:
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        from django.conf import settings
-
         self.get_response = get_response
         self.refresh_seconds = getattr(settings, "USERSESSIONS_REFRESH_SECONDS", 60)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from allauth.usersessions import app_settings
-
         session = getattr(request, "session", None)
         user = getattr(request, "user", None)
         if (
@@ -53,10 +57,6 @@ class UserSessionsActivityMiddleware:
         return self.get_response(request)
 
     def _track(self, request: HttpRequest, session_key: str, user) -> None:
-        from allauth.account.adapter import get_adapter
-        from allauth.usersessions.models import UserSession
-        from django.core.cache import cache
-
         if user.is_staff:
             UserSession.objects.create_from_request(request)
             return
@@ -98,11 +98,7 @@ class TimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.utils import timezone
-
-        from participants.time_zones import time_zone_for_request
-
-        zone = time_zone_for_request(request)
+        zone = hooks.time_zone_for_request(request)  # participants.time_zones
         if zone is not None:
             timezone.activate(zone)
         else:

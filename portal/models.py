@@ -56,7 +56,7 @@ class AuditEvent(models.Model):
 class StaffPermissionAnchor(models.Model):
     """No table: holds the staff permissions that belong to no model of their own.
 
-    Groups (roles) are granted these; `portal.staff.roles` lists who gets which.
+    Groups (roles) are granted these; `staff.roles` lists who gets which.
     """
 
     class Meta:

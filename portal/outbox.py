@@ -10,8 +10,11 @@ row published twice (crash between publish and mark) does no harm.
 
 import logging
 
+from celery.exceptions import NotRegistered
 from django.db import models, transaction
 from django.utils import timezone
+
+from portal.celery import app
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +50,6 @@ def outbox_enqueue(*, task_name: str, args: list) -> OutboxMessage:
 
 def _task(app, name: str):
     """The registered task; a web process may not have imported the tasks modules yet."""
-    from celery.exceptions import NotRegistered
 
     try:
         return app.tasks[name]
@@ -57,8 +59,6 @@ def _task(app, name: str):
 
 
 def _publish(pk: int) -> bool:
-    from portal.celery import app
-
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update(skip_locked=True)

@@ -5,16 +5,19 @@ language prefix) and every request made by a staff account. Participants are
 never located or refused here.
 """
 
+import datetime as dt
 import ipaddress
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from allauth.mfa.models import Authenticator
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import get_user_model, logout
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
@@ -23,8 +26,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from geoip2fast import GeoIP2Fast
 
 from portal.audit import audit_record
+from portal.models import AuditEvent, TravelException
+from portal.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -99,8 +105,6 @@ def client_ip(request: HttpRequest) -> str | None:
 
 @cache
 def _geoip() -> Any:
-    from geoip2fast import GeoIP2Fast
-
     return GeoIP2Fast()
 
 
@@ -140,8 +144,6 @@ def location_decision(*, user: Any, country: str) -> tuple[bool, str]:
     if country in settings.STAFF_ALLOWED_COUNTRIES:
         return (True, "allowed_country")
     if user is not None and user.is_authenticated:
-        from portal.models import TravelException
-
         today = timezone.now().date()
         covered = TravelException.objects.filter(
             user=user,
@@ -164,9 +166,8 @@ def staff_alert_admins(*, subject: str, body: str, throttle_key: str | None = No
     rest are only counted in the audit log and reach the administrators in the next
     digest (`staff_alert_digest`). Returns whether an e-mail was queued.
     """
+    # Here, not at the top: `cache` at module level is functools.cache.
     from django.core.cache import cache
-
-    from portal.outbox import outbox_enqueue
 
     if throttle_key is not None:
         try:
@@ -189,7 +190,7 @@ def staff_mail_send(*, subject: str, body: str, to: list[str]) -> bool:
     """Sends one staff e-mail now (the outbox task calls this). An empty `to` means every
     active administrator. Returns False instead of raising when the mail server fails:
     the caller queues it again."""
-    from participants.models import User
+    User = get_user_model()
 
     recipients = to or list(
         User.objects.filter(groups__name=ADMINISTRATOR_GROUP, is_active=True)
@@ -213,10 +214,6 @@ REFUSAL_ACTIONS = ("staff.location_refused", "staff.quota_exceeded", "staff.pace
 def staff_alert_digest(*, since: Any = None) -> int:
     """One e-mail summarising the refusals and alerts since the last digest (beat, every
     STAFF_ALERT_THROTTLE_SECONDS). Returns how many events it covered (0: no e-mail)."""
-    import datetime as dt
-    from collections import Counter
-
-    from portal.models import AuditEvent
 
     now = timezone.now()
     if since is None:
@@ -311,8 +308,6 @@ class StaffQuotaExceeded(PermissionDenied):
 
 
 def has_mfa(user: Any) -> bool:
-    from allauth.mfa.models import Authenticator
-
     return Authenticator.objects.filter(
         user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
     ).exists()

@@ -1,7 +1,7 @@
 """Deletes orphaned files from private storage: written, but no row ever came to name them.
 
 Signed consent PDFs (`participants.consent.tasks._store_document`), report PDFs
-(`results.documents.document_render`) and sample VCFs (`results.intake.sample_manifest_ingest`)
+(`results.documents.document_render`) and sample VCFs (`results.manifests.sample_manifest_ingest`)
 are written to private storage first and their row is committed after. A worker killed in
 between (SIGKILL, OOM), or an ingest whose transaction rolls back, leaves a file no row
 refers to: never served, but personal data that nothing in the database can find.
@@ -33,16 +33,17 @@ from django.core.files.storage import FileSystemStorage, storages
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from portal import hooks
 from portal.audit import audit_record
 
 logger = logging.getLogger(__name__)
 
 ACTION = "storage.orphan_deleted"
-# Where the code names its files (tests check these against files the real code wrote).
-# Not swept: knowledge/ (ClinVar release files, public data, results.releases) and
-# incoming/ (the operators' sample import folder, results.intake.import_roots).
-REPORTS_PREFIX = "reports/"  # results.documents._file_name
-SAMPLES_PREFIX = "samples/"  # results.intake.sample_manifest_ingest: samples/<manifest>/...
+# The folders and name columns come from the apps that write the files: each registers
+# them with portal.hooks.register_private_files in its AppConfig.ready() (consent/ from
+# participants.consent, reports/ and samples/ from results). Not swept: knowledge/
+# (ClinVar release files, public data, results.releases) and incoming/ (the operators'
+# sample import folder, results.manifests.import_roots, registered as `never_sweep`).
 # A file taken aside before deletion; one left by a sweep killed midway is swept next time.
 QUARANTINE = ".sweep-"
 BATCH = 500
@@ -50,10 +51,7 @@ BATCH = 500
 
 def swept_prefixes() -> tuple[str, ...]:
     """The private-storage folders in which every file belongs to a row."""
-    from participants.consent.models import ConsentDocument
-
-    consent = ConsentDocument._meta.get_field("file").upload_to
-    prefixes = (consent, REPORTS_PREFIX, SAMPLES_PREFIX)
+    prefixes = tuple(entry.folder for entry in hooks.private_files())
     for prefix in prefixes:
         parts = prefix.split("/")[:-1] if isinstance(prefix, str) else []
         if not parts or not prefix.endswith("/") or any(p in {"", ".", ".."} for p in parts):
@@ -63,8 +61,6 @@ def swept_prefixes() -> tuple[str, ...]:
 
 def _name_columns() -> list[tuple[type[models.Model], str]]:
     """Every column that holds a private-storage name. More columns only means fewer deletions."""
-    from results.models import KnowledgeBaseRelease, ReportDocument, Sample
-
     columns = [
         (model, field.name)
         for model in apps.get_models()
@@ -72,12 +68,12 @@ def _name_columns() -> list[tuple[type[models.Model], str]]:
         for field in model._meta.fields
         if isinstance(field, models.FileField)
     ]
-    return [
-        *columns,
-        (ReportDocument, "file_name"),
-        (Sample, "vcf_name"),
-        (KnowledgeBaseRelease, "clinvar_file"),
+    registered = [
+        (apps.get_model(label), column)
+        for entry in hooks.private_files()
+        for label, column in entry.columns
     ]
+    return [*columns, *registered]
 
 
 def _referenced(names: list[str]) -> set[str]:
@@ -119,9 +115,13 @@ def _old_files(root: str, prefix: str, cutoff: float) -> Iterator[tuple[str, os.
     if not os.path.isdir(top):
         return
     # An import folder configured inside a swept folder holds operators' files: never ours.
-    from results.intake import import_roots
-
-    skipped = [r for r in map(os.path.realpath, import_roots()) if _within(r, top)]
+    never = [
+        folder
+        for entry in hooks.private_files()
+        if entry.never_sweep
+        for folder in entry.never_sweep()
+    ]
+    skipped = [r for r in map(os.path.realpath, never) if _within(r, top)]
     # followlinks=False: a symlinked folder is listed but never entered.
     for folder, subfolders, files in os.walk(top, followlinks=False):
         if any(_within(folder, s) for s in skipped):
@@ -181,11 +181,12 @@ def private_orphans_sweep(
         raise TypeError("only a file-system storage can be swept")
     root = os.path.realpath(storage.location)
 
-    from participants.consent.models import ConsentDocument
-
-    consent_storage = ConsentDocument._meta.get_field("file").storage
-    if os.path.realpath(getattr(consent_storage, "location", "")) != root:
-        logger.warning("storage sweep: consent documents are not stored under %s", root)
+    for model, column in _name_columns():
+        field = model._meta.get_field(column)
+        if isinstance(field, models.FileField) and field.upload_to in swept_prefixes():
+            location = getattr(field.storage, "location", "")
+            if os.path.realpath(location) != root:
+                logger.warning("storage sweep: %s files are not stored under %s", model, root)
 
     cutoff = timezone.now() - older_than
     oldest = _oldest_open_transaction()

@@ -1,4 +1,14 @@
+import logging
+
 from celery import shared_task
+
+from portal.access_log import access_log_anchor as anchor
+from portal.outbox import OutboxMessage
+from portal.outbox import dispatch_outbox as dispatch
+from portal.private_files import has_local_paths
+from portal.staff_security import staff_alert_digest as digest
+from portal.staff_security import staff_mail_send
+from portal.storage_sweep import private_orphans_sweep
 
 
 @shared_task
@@ -10,7 +20,6 @@ def ping() -> str:
 @shared_task
 def dispatch_outbox() -> int:
     """Publishes outbox rows whose first publish failed (broker was down)."""
-    from portal.outbox import dispatch_outbox as dispatch
 
     return dispatch()
 
@@ -18,10 +27,6 @@ def dispatch_outbox() -> int:
 @shared_task
 def sweep_private_orphans() -> int:
     """Daily: deletes private files no row refers to (a worker killed between write and commit)."""
-    import logging
-
-    from portal.private_files import has_local_paths
-    from portal.storage_sweep import private_orphans_sweep
 
     if not has_local_paths():
         # Object storage: the sweep walks a folder tree; see docs/deploy.md (orphans).
@@ -39,10 +44,6 @@ def send_staff_mail(subject: str, body: str, to: list[str], attempt: int = 0) ->
     """Staff alerts and invitations, queued through the outbox. A mail-server failure is
     not raised (that would surface in the request that queued it, under eager Celery):
     the message goes back to the outbox and `dispatch_outbox` tries again later."""
-    import logging
-
-    from portal.outbox import OutboxMessage
-    from portal.staff_security import staff_mail_send
 
     if staff_mail_send(subject=subject, body=body, to=to):
         return True
@@ -60,22 +61,12 @@ def send_staff_mail(subject: str, body: str, to: list[str], attempt: int = 0) ->
 @shared_task
 def staff_alert_digest() -> int:
     """Every STAFF_ALERT_THROTTLE_SECONDS: one e-mail summing up refusals and alerts."""
-    from portal.staff_security import staff_alert_digest as digest
 
     return digest()
 
 
 @shared_task
-def staff_top_viewers_report() -> int:
-    """Weekly: the staff who read the most participants' records, to the administrators."""
-    from portal.staff.services import staff_top_viewers_report as report
-
-    return report()
-
-
-@shared_task
 def access_log_anchor() -> str:
     """Daily: the access log's head hash and row count, outside the database."""
-    from portal.access_log import access_log_anchor as anchor
 
     return anchor().head_hash

@@ -18,10 +18,12 @@ urlpatterns += i18n_patterns(
     path("staff/results/", include("results.staff_urls")),
     path("staff/duplicates/", include("participants.duplicates.staff_urls")),
     path("staff/kits/", include("participants.kits.staff_urls")),
-    path("staff/operations/", include("participants.operations.urls")),
-    path("staff/", include("portal.staff.urls")),
+    path("staff/operations/", include("staff.operations.urls")),
+    path("staff/", include("staff.urls")),
     path("me/results/", include("results.urls")),
     path("", include("portal.pages")),
+    path("", include("participants.consent.urls")),  # namespace "consent"
+    path("", include("participants.surveys.urls")),  # namespace "surveys"
     path("", include("participants.urls")),
     prefix_default_language=False,
 )

@@ -1,6 +1,6 @@
 """The results pipeline under a “pause data use until re-consent” campaign.
 
-The gates themselves are one call each in `results/services.py` (claiming an
+The gates themselves are one call each in `results/services/` (claiming an
 interpretation, building reports, moving a report towards the participant), into
 `participants/consent/campaigns/data_use.py`. While paused, an interpretation stays
 `pending`, a finished one keeps `reports_built_at` empty and a report stays where it
@@ -13,6 +13,8 @@ from django.db.models import Q
 
 from participants.models import Participant
 from results.models import Interpretation
+from results.services.interpretation_queue import interpretations_queue
+from results.services.report_building import reports_advance
 
 
 def held_interpretation_ids(participant: Participant) -> list[int]:
@@ -35,8 +37,6 @@ def results_resume(*, participant: Participant, actor: Any = None) -> list[int]:
     builds its reports (then `reports_advance`), so one task covers both. The queue is the
     outbox, committed with the signature. Returns the interpretation ids queued.
     """
-    from results.services import interpretations_queue, reports_advance
-
     held = held_interpretation_ids(participant)
     interpretations_queue(interpretation_ids=held)
     # Reports built before the pause and held on their way to the participant.

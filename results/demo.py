@@ -19,15 +19,23 @@ Idempotent: nothing is done twice for a participant.
 """
 
 import contextlib
+import gzip
+import tempfile
 from pathlib import Path
 
+import pysam
 from django.core.files import File
 
+from participants.demo import DEMO_PASSWORD
 from participants.models import Participant, User
+from results.manifests import UploadedFiles, sample_manifest_ingest
 from results.models import ResultsPreference, Sample
+from results.releases import current_release, knowledge_base_release_register
+from results.selectors import results_allowed
+from results.services.preferences import results_preference_set
 
 DEMO_DATA = Path(__file__).with_name("demo_data")
-DEMO_INGESTED_BY = "datamanager@example.org"  # participants/dashboards/demo.py
+DEMO_INGESTED_BY = "datamanager@example.org"  # staff/dashboards/demo.py
 YES_TO_ALL = {"pgx": "yes", "disease_risk": "yes", "traits": "yes"}
 # Printed on the demo reports as the sequencing lab. Not a CLIA laboratory: no CLIA or CAP
 # number is invented for it.
@@ -62,10 +70,6 @@ def _vcf(sample_id: str) -> Path:
     added = DEMO_ADDED_VARIANTS.get(sample_id)
     if added is None:
         return source
-    import gzip
-    import tempfile
-
-    import pysam
 
     chrom, pos, ref, alt, gt = added
     with gzip.open(source, "rt", encoding="utf-8") as handle:
@@ -89,9 +93,6 @@ def seed_demo_results() -> list[Sample]:
 
     Call inside the seed's transaction: the pipeline runs when it commits.
     """
-    from results.intake import UploadedFiles, sample_manifest_ingest
-    from results.releases import current_release, knowledge_base_release_register
-    from results.services import results_allowed, results_preference_set
 
     if current_release() is None:
         # Never re-register over a release an operator loaded (with ClinVar, say).
@@ -131,3 +132,9 @@ def seed_demo_results() -> list[Sample]:
     if outcome.errors:
         raise RuntimeError(f"demo samples refused: {outcome.errors}")
     return outcome.accepted
+
+
+def seed_demo_results_logins() -> list[tuple[str, str, str]]:
+    """Runs the demo samples through the pipeline; what each participant's log-in shows."""
+    seed_demo_results()
+    return [(email, DEMO_PASSWORD, what) for email, _sample, _sex, what in DEMO_RESULTS]

@@ -20,6 +20,8 @@ from results.models import Report, ReportDocument, ReportFragment, ReportState, 
 
 LANGUAGES = ("en", "es")
 RELEASED_STATES = (ReportState.RELEASED, ReportState.VIEWED)
+# Private-storage folder of rendered PDFs (swept for orphans: results.apps).
+REPORTS_FOLDER = "reports/"
 
 # Called with (report, kind, language) just before each PDF is rendered. Empty in
 # production; the fault-injection test installs a sleep here to kill a worker mid-render.
@@ -112,7 +114,7 @@ def kinds_for(report: Report) -> list[str]:
 
 def _file_name(report: Report, kind: str, language: str) -> str:
     return (
-        f"reports/{report.participant.research_id}/"
+        f"{REPORTS_FOLDER}{report.participant.research_id}/"
         f"{report.report_type}-v{report.version}-{report.pk}-{kind}-{language}.pdf"
     )
 

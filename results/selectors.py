@@ -6,7 +6,8 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from participants.models import Participant
+from participants.consent.selectors import gror_allows_results
+from participants.models import Participant, WithdrawalTier
 from results.models import (
     Choice,
     CounsellingContact,
@@ -20,10 +21,28 @@ from results.models import (
     Sample,
 )
 from results.release_policy import QC_HOLD_STATUSES
-from results.services import preference_for, results_allowed
+from staff.visibility import RECONTACT, REVIEW, visible_participants
 
 S = ReportState
 SHOWN = (S.RELEASED, S.VIEWED)
+
+
+# --- who may see results -----------------------------------------------------------------
+def results_allowed(participant: Participant) -> bool:
+    """gror = yes and not withdrawn from further use: the gate before any per-type choice."""
+    if participant.withdrawal_tier is not None and (
+        participant.withdrawal_tier >= WithdrawalTier.NO_FURTHER_USE
+    ):
+        return False
+    return gror_allows_results(participant)
+
+
+def preference_for(participant: Participant) -> ResultsPreference:
+    """The participant's choices; an unsaved all-"later" one when they never chose."""
+    try:
+        return participant.results_preference
+    except ResultsPreference.DoesNotExist:
+        return ResultsPreference(participant=participant)
 
 
 class ReportGone(Http404):
@@ -181,8 +200,7 @@ STAFF_READABLE = (S.NEEDS_REVIEW, S.REVIEWED, S.RELEASED, S.VIEWED)
 
 
 def staff_reports(user) -> QuerySet[Report]:
-    """Every report whose participant-level data `user` may see (portal.staff_visibility)."""
-    from portal.staff_visibility import REVIEW, visible_participants
+    """Every report whose participant-level data `user` may see (staff.visibility)."""
 
     return Report.objects.filter(
         state__in=STAFF_READABLE,
@@ -237,8 +255,6 @@ def contacts_for(report: Report) -> list[CounsellingContact]:
 
 def staff_recontacts(user) -> QuerySet[RecontactTask]:
     """Re-contact tasks of participants `user` may contact (not withdrawn at any tier)."""
-    from portal.staff_visibility import RECONTACT, visible_participants
-
     return RecontactTask.objects.filter(
         participant__in=visible_participants(user, purpose=RECONTACT)
     )

@@ -5,17 +5,14 @@ page checks its own permission; every page that shows one participant's results 
 the read with `access_record` first.
 """
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.access_log import access_record
+from portal.decorators import staff_permission_required
 from results.documents import report_context
 from results.forms import (
     ConfirmationForm,
@@ -24,7 +21,7 @@ from results.forms import (
     QcDecisionForm,
     ReviewForm,
 )
-from results.intake import (
+from results.manifests import (
     MAX_MANIFEST_BYTES,
     FolderFiles,
     ManifestError,
@@ -47,47 +44,30 @@ from results.selectors import (
     staff_recontacts,
     staff_report,
 )
-from results.services import (
+from results.services.reinterpretation import reinterpretation_start
+from results.services.report_states import ReportTransitionError
+from results.services.review import (
     PolicyError,
-    ReportTransitionError,
     counselling_contact_record,
     interpretation_qc_decide,
     recontact_task_close,
-    reinterpretation_start,
     report_confirmation_record,
     report_release,
     report_review,
 )
-
-
-def staff_permission(*perms: str):
-    """Staff only, with at least one of `perms`."""
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs):
-            user = request.user
-            if not user.is_staff or not any(user.has_perm(p) for p in perms):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
+from staff.visibility import REVIEW, SAMPLES, visible_participants
 
 REVIEWERS = ("results.review_report", "results.release_report")
 
 
-@staff_permission("results.manage_samples", *REVIEWERS)
+@staff_permission_required("results.manage_samples", *REVIEWERS)
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "results/staff/dashboard.html", {})
 
 
 # ------------------------------------------------------------------------ samples
-@staff_permission("results.manage_samples")
+@staff_permission_required("results.manage_samples")
 @require_http_methods(["GET", "POST"])
 def manifests(request: HttpRequest) -> HttpResponse:
     form = ManifestForm(request.POST or None, request.FILES or None)
@@ -124,13 +104,12 @@ def manifests(request: HttpRequest) -> HttpResponse:
     return render(request, "results/staff/manifests.html", {"form": form, "manifests": recent})
 
 
-@staff_permission("results.manage_samples")
+@staff_permission_required("results.manage_samples")
 @require_GET
 def manifest_detail(request: HttpRequest, pk: int) -> HttpResponse:
     manifest = get_object_or_404(SampleManifest, pk=pk)
     # Research ids and sample ids only: no identity is shown on this page. A participant
     # withdrawn from further use is not listed at all (R30).
-    from portal.staff_visibility import SAMPLES, visible_participants
 
     samples = list(
         manifest.samples.filter(participant__in=visible_participants(request.user, purpose=SAMPLES))
@@ -149,7 +128,7 @@ def manifest_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # ------------------------------------------------------------------- knowledge base
-@staff_permission("results.manage_samples")
+@staff_permission_required("results.manage_samples")
 @require_GET
 def releases(request: HttpRequest) -> HttpResponse:
     rows = KnowledgeBaseRelease.objects.order_by("-loaded_at").annotate(
@@ -169,7 +148,7 @@ def releases(request: HttpRequest) -> HttpResponse:
     return render(request, "results/staff/releases.html", {"table": table})
 
 
-@staff_permission("results.manage_samples")
+@staff_permission_required("results.manage_samples")
 @require_POST
 def release_reinterpret(request: HttpRequest, pk: int) -> HttpResponse:
     release = get_object_or_404(KnowledgeBaseRelease, pk=pk)
@@ -179,7 +158,7 @@ def release_reinterpret(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # -------------------------------------------------------------------- review queue
-@staff_permission(*REVIEWERS)
+@staff_permission_required(*REVIEWERS)
 @require_GET
 def review_list(request: HttpRequest) -> HttpResponse:
     # Pseudonymous list (participant number, type, state): no result is shown here.
@@ -187,7 +166,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     return render(request, "results/staff/review_list.html", {"reports": reports})
 
 
-@staff_permission(*REVIEWERS)
+@staff_permission_required(*REVIEWERS)
 @require_http_methods(["GET", "POST"])
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Visibility (withdrawal, report state, site) first: R30.
@@ -255,7 +234,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # ------------------------------------------------------------------------ re-contact
-@staff_permission("results.review_report")
+@staff_permission_required("results.review_report")
 @require_GET
 def recontact_list(request: HttpRequest) -> HttpResponse:
     return render(
@@ -265,7 +244,7 @@ def recontact_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_permission("results.review_report")
+@staff_permission_required("results.review_report")
 @require_POST
 def recontact_close(request: HttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(staff_recontacts(request.user), pk=pk)
@@ -275,11 +254,10 @@ def recontact_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # ------------------------------------------------- QC holds and confirmations (data manager)
-@staff_permission("results.manage_samples")
+@staff_permission_required("results.manage_samples")
 @require_GET
 def qc_list(request: HttpRequest) -> HttpResponse:
     # Sample and research ids with the engine's QC checks: no result, no identity.
-    from portal.staff_visibility import SAMPLES, visible_participants
 
     holds = list(
         qc_holds_pending().filter(
@@ -289,11 +267,9 @@ def qc_list(request: HttpRequest) -> HttpResponse:
     return render(request, "results/staff/qc_list.html", {"holds": holds, "form": QcDecisionForm()})
 
 
-@staff_permission("results.manage_samples")
+@staff_permission_required("results.manage_samples")
 @require_POST
 def qc_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    from portal.staff_visibility import SAMPLES, visible_participants
-
     interpretation = get_object_or_404(
         qc_holds_pending().filter(
             sample__participant__in=visible_participants(request.user, purpose=SAMPLES)
@@ -315,12 +291,10 @@ def qc_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("staff_results:qc")
 
 
-@staff_permission("results.manage_samples")
+@staff_permission_required("results.manage_samples")
 @require_GET
 def confirmation_list(request: HttpRequest) -> HttpResponse:
     # Pseudonymous: participant number and report only; the finding is on the detail page.
-    from portal.staff_visibility import REVIEW, visible_participants
-
     reports = list(
         awaiting_confirmation().filter(
             participant__in=visible_participants(request.user, purpose=REVIEW)
@@ -329,11 +303,9 @@ def confirmation_list(request: HttpRequest) -> HttpResponse:
     return render(request, "results/staff/confirmation_list.html", {"reports": reports})
 
 
-@staff_permission("results.manage_samples")
+@staff_permission_required("results.manage_samples")
 @require_http_methods(["GET", "POST"])
 def confirmation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    from portal.staff_visibility import REVIEW, visible_participants
-
     report = get_object_or_404(
         awaiting_confirmation().filter(
             participant__in=visible_participants(request.user, purpose=REVIEW)

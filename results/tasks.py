@@ -10,8 +10,9 @@ from celery import shared_task
 from django.db import DatabaseError
 from django.utils import timezone
 
-from results import services
+from results.documents import documents_render
 from results.models import Interpretation
+from results.services import interpretation_queue, reminders, report_building
 
 RETRY = {
     "autoretry_for": (DatabaseError, ConnectionError),
@@ -28,14 +29,14 @@ def _finish(interpretation_id: int) -> None:
         Interpretation.objects.filter(pk=interpretation_id).values_list("state", flat=True).first()
     )
     if state == Interpretation.State.DONE:
-        services.reports_build(interpretation_id=interpretation_id)
+        report_building.reports_build(interpretation_id=interpretation_id)
 
 
 @shared_task(bind=True, **RETRY)
 def interpret_sample(self, interpretation_id: int) -> bool:
     token = self.request.id or ""
-    if services.interpretation_claim(interpretation_id=interpretation_id, token=token):
-        services.interpretation_execute(interpretation_id=interpretation_id)
+    if interpretation_queue.interpretation_claim(interpretation_id=interpretation_id, token=token):
+        interpretation_queue.interpretation_execute(interpretation_id=interpretation_id)
     _finish(interpretation_id)
     return True
 
@@ -44,9 +45,11 @@ def interpret_sample(self, interpretation_id: int) -> bool:
 def reinterpret_batch(self, release_id: int, batch_size: int = 25) -> int:
     """One batch of a re-interpretation; queues the next batch until none is left."""
     token = self.request.id or ""
-    ids = services.interpretation_claim_batch(release_id=release_id, size=batch_size, token=token)
+    ids = interpretation_queue.interpretation_claim_batch(
+        release_id=release_id, size=batch_size, token=token
+    )
     for pk in ids:
-        services.interpretation_execute(interpretation_id=pk)
+        interpretation_queue.interpretation_execute(interpretation_id=pk)
         _finish(pk)
     if ids:
         reinterpret_batch.delay(release_id, batch_size)
@@ -57,7 +60,8 @@ def reinterpret_batch(self, release_id: int, batch_size: int = 25) -> int:
     ):
         # Rows held by a worker that died: look again once their claims can go stale.
         reinterpret_batch.apply_async(
-            (release_id, batch_size), countdown=int(services.STALE_CLAIM.total_seconds())
+            (release_id, batch_size),
+            countdown=int(interpretation_queue.STALE_CLAIM.total_seconds()),
         )
     return len(ids)
 
@@ -65,7 +69,6 @@ def reinterpret_batch(self, release_id: int, batch_size: int = 25) -> int:
 @shared_task(**RETRY)
 def render_report_documents(report_id: int, languages: list[str] | None = None) -> int:
     """PDFs of a released report in its participant's language (others on first request)."""
-    from results.documents import documents_render
 
     return documents_render(report_id=report_id, languages=languages)
 
@@ -74,6 +77,6 @@ def render_report_documents(report_id: int, languages: list[str] | None = None) 
 def send_counselling_reminders() -> int:
     now = timezone.now()
     return sum(
-        services.counselling_reminder_send(report_id=pk, now=now)
-        for pk in services.counselling_reminders_due(now=now)
+        reminders.counselling_reminder_send(report_id=pk, now=now)
+        for pk in reminders.counselling_reminders_due(now=now)
     )

@@ -3,26 +3,29 @@
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from participants.decorators import participant_required
 from participants.models import JourneyState
-from participants.selectors import participant_required
+from portal.i18n import content_language
 from results.documents import document_bytes, document_render, report_fragment
 from results.forms import ResultsPreferenceForm
-from results.models import ReportDocument, ReportType
-from results.selectors import ReportGone, latest_shown, report_for_owner, results_tracker
-from results.services import preference_for, report_view_record, results_preference_set
+from results.models import Report, ReportDocument, ReportType
+from results.selectors import (
+    ReportGone,
+    latest_shown,
+    preference_for,
+    report_for_owner,
+    results_tracker,
+)
+from results.services.preferences import results_preference_set
+from results.services.report_states import report_view_record
 
 
 def _has_letters(report) -> bool:
     """Family and clinician letters go with a positive disease-risk report only."""
     return report.report_type == "disease_risk" and report.positive
-
-
-def _language() -> str:
-    return "es" if (get_language() or "en")[:2] == "es" else "en"
 
 
 def _gone(request: HttpRequest, reason: str) -> HttpResponse:
@@ -40,8 +43,6 @@ def _owned(request: HttpRequest, pk: int, *, language: str | None = None):
 
 
 def _superseded(request: HttpRequest, pk: int) -> HttpResponse:
-    from results.models import Report
-
     report_type = (
         Report.objects.filter(pk=pk, participant=request.participant)
         .values_list("report_type", flat=True)
@@ -83,7 +84,7 @@ def choices(request: HttpRequest) -> HttpResponse:
 @participant_required
 @require_GET
 def report_page(request: HttpRequest, pk: int) -> HttpResponse:
-    language = _language()
+    language = content_language()
     report, refused = _owned(request, pk, language=language)
     if refused is not None:
         return refused
@@ -111,7 +112,7 @@ def _download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         return refused
     if kind != ReportDocument.Kind.REPORT and not _has_letters(report):
         raise Http404
-    language = _language()
+    language = content_language()
     document = ReportDocument.objects.filter(report=report, kind=kind, language=language).first()
     if document is None:
         # Not rendered yet in this language (the release task renders the participant's

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from portal.celery import app as celery_app
 
@@ -47,6 +48,34 @@ def _clear_cache() -> Iterator[None]:
     keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
     if keys:
         client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _language_reset() -> Iterator[None]:
+    """Every test starts and ends in the default language.
+
+    A request to /es/… leaves Spanish active in this thread, so the next test's reverse()
+    would build /es/ URLs and its gettext would answer in Spanish.
+    """
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def _private_storage(settings, tmp_path):
+    """Private files (signed PDFs, VCFs, reports) go to this test's folder, never var/private.
+
+    Opt in with an autouse fixture in a conftest, or `pytest.mark.usefixtures`.
+    """
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": settings.PRIVATE_STORAGE_ROOT, "base_url": None},
+        },
+    }
 
 
 # --- the three standing personas -------------------------------------------------

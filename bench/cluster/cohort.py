@@ -36,7 +36,7 @@ def people(count: int, out: str) -> None:
 
     from results.engine.clinvar import write_release
     from results.releases import knowledge_base_release_register
-    from results.services import results_preference_set
+    from results.services.preferences import results_preference_set
     from tests.factories import ParticipantFactory
     from tests.results.workflow.helpers import give_gror
 
@@ -62,7 +62,7 @@ def people(count: int, out: str) -> None:
 
 def ingest(prefix: str, ids_file: str, vcf_dir: str) -> None:
     from participants.models import User
-    from results.intake import UploadedFiles, sample_manifest_ingest
+    from results.manifests import UploadedFiles, sample_manifest_ingest
     from tests.results.workflow.helpers import KGP_SAMPLES, manifest_csv, renamed_vcf, upload
 
     manager, _ = User.objects.get_or_create(email="datamanager@example.org", is_staff=True)

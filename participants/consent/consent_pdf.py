@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.template.loader import render_to_string
 from django.utils import translation
+from weasyprint import HTML
 
 from participants.consent.models import ConsentRecord
 from participants.consent.rendering import render_consent_text
@@ -15,8 +16,6 @@ before_render_hooks: list[Callable[..., None]] = []
 
 
 def consent_pdf_bytes(record: ConsentRecord) -> bytes:
-    from weasyprint import HTML  # heavy import: only in the worker
-
     for hook in before_render_hooks:
         hook(record=record)
     version = record.version

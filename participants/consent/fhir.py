@@ -8,6 +8,8 @@ import json
 from collections.abc import Iterable
 from typing import IO, Any
 
+from fhir.resources.R4B.consent import Consent
+
 from participants.consent.models import ConsentRecord, Decision
 
 SYSTEM_BASE = "https://portal.example.org/fhir"
@@ -128,7 +130,6 @@ def _version_chain(record: ConsentRecord) -> list[dict[str, Any]]:
 
 def validated_consent(record: ConsentRecord) -> dict[str, Any]:
     """`consent_resource`, checked by fhir.resources; raises pydantic's ValidationError."""
-    from fhir.resources.R4B.consent import Consent
 
     resource = consent_resource(record)
     Consent.model_validate(resource)

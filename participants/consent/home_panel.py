@@ -1,26 +1,25 @@
 """What the consent area adds to /me/: re-consent banners and a "My documents" section."""
 
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from participants.consent.campaigns.selectors import open_memberships
 from participants.consent.models import GIVING, Decision
 from participants.consent.selectors import consents_needing_renewal, current_records
 from participants.journey import has_reached
 from participants.models import JourneyState, Participant
+from portal.i18n import content_language
 
 
 def consent_home_panel(request, participant: Participant) -> dict:
     if participant.state == JourneyState.WITHDRAWN:
         return {}
-    language = "es" if (get_language() or "en")[:2] == "es" else "en"
+    language = content_language()
     banners = []
     renewals = consents_needing_renewal(participant)
     # A re-consent campaign for the form shows its own task (summary, comparison).
     in_campaign: set[int] = set()
     if any(r.reason == "new_version" for r in renewals):
-        from participants.consent.campaigns.selectors import open_memberships
-
         in_campaign = {m.campaign.version.form_id for m in open_memberships(participant)}
     for renewal in renewals:
         if renewal.reason == "new_version" and renewal.form.pk in in_campaign:
@@ -36,7 +35,7 @@ def consent_home_panel(request, participant: Participant) -> dict:
         banners.append(
             {
                 "text": text % {"title": title},
-                "url": reverse("participants:consent_form", args=[renewal.form.code]),
+                "url": reverse("consent:form", args=[renewal.form.code]),
                 "action": _("Review the changes"),
             }
         )

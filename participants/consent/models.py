@@ -10,6 +10,7 @@ import hashlib
 
 import pgtrigger
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -221,8 +222,6 @@ class ComprehensionAttempt(models.Model):
 
 
 def private_storage():
-    from django.core.files.storage import storages
-
     return storages["private"]
 
 

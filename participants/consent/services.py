@@ -1,9 +1,9 @@
 """Consent writes: publish a version, sign, withdraw. Views validate input and call these."""
 
+import calendar
 import datetime as dt
 import unicodedata
 import uuid
-from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,10 +20,13 @@ from participants.consent.models import (
     Decision,
     VersionStatus,
 )
-from participants.consent.selectors import comprehension_passed, current_record
+from participants.consent.selectors import comprehension_passed, current_record, current_records
+from participants.enrollment import participant_withdraw
 from participants.journey import has_reached, journey_advance_to
 from participants.models import JourneyState, Language, Participant, User, WithdrawalTier
+from portal import hooks
 from portal.audit import audit_record
+from portal.instances import update_caller
 from portal.outbox import outbox_enqueue
 
 # Two tabs (different tokens) submitting the same decision within this window
@@ -48,24 +51,6 @@ class ConsentTampered(ConsentError):
 
 class ConsentVersionNotCurrent(ConsentError):
     """The version is a draft or was retired while the participant was reading."""
-
-
-# --- hooks ---------------------------------------------------------------------------
-# Called (participant=, actor=) inside the transaction when a participant stops
-# wanting genomic results (gror withdrawn or changed away from "yes"), so the
-# results app can hide reports. Registered in AppConfig.ready(); must be idempotent.
-GrorHook = Callable[..., None]
-_gror_withdrawn_hooks: list[GrorHook] = []
-
-
-def register_gror_withdrawn_hook(hook: GrorHook) -> None:
-    if hook not in _gror_withdrawn_hooks:
-        _gror_withdrawn_hooks.append(hook)
-
-
-def _gror_withdrawn(participant: Participant, actor: User | None) -> None:
-    for hook in _gror_withdrawn_hooks:
-        hook(participant=participant, actor=actor)
 
 
 # --- names -----------------------------------------------------------------------------
@@ -350,13 +335,13 @@ def consent_sign(
             reason=f"{form.code} consent v{version.number} signed",
         )
     if form.code == "gror" and was_given and decision != Decision.YES:
-        _gror_withdrawn(locked, actor)
+        hooks.gror_withdrawn(participant=locked, actor=actor)
     if paused_before:
         data_use_resume_if_lifted(
             participant=locked, actor=actor, why=f"{form.code} v{version.number} signed"
         )
     _queue_pdf(record)
-    participant.state = locked.state
+    update_caller(participant, locked)  # the caller's participant shows the new state
     return record
 
 
@@ -381,8 +366,6 @@ def consent_withdraw(
     returns the first withdrawal.
     """
     if form_code == "primary":
-        from participants.enrollment import participant_withdraw
-
         _check_typed_name(participant, typed_name)
         return participant_withdraw(
             participant=participant,
@@ -416,7 +399,7 @@ def consent_withdraw(
         data={"form": form_code, "version": current.version.number, "was": current.decision},
     )
     if form_code == "gror":
-        _gror_withdrawn(locked, actor)
+        hooks.gror_withdrawn(participant=locked, actor=actor)
     _queue_pdf(record)
     return record
 
@@ -452,7 +435,6 @@ def consent_full_withdrawal_effect(*, participant: Participant, tier: int, actor
     """
     if tier < WithdrawalTier.NO_FURTHER_USE:
         return
-    from participants.consent.selectors import current_records
 
     for code, current in current_records(participant).items():
         if current.decision not in GIVING:
@@ -473,7 +455,7 @@ def consent_full_withdrawal_effect(*, participant: Participant, tier: int, actor
             data={"form": code, "version": current.version.number, "tier": tier},
         )
         if code == "gror":
-            _gror_withdrawn(participant, actor)
+            hooks.gror_withdrawn(participant=participant, actor=actor)
 
 
 # --- small helpers ---------------------------------------------------------------------------
@@ -497,7 +479,6 @@ def _int_or_none(value: int | str) -> int | None:
 
 def add_months(when: dt.datetime, months: int) -> dt.datetime:
     """Same day-of-month `months` later, clamped to the month's last day."""
-    import calendar
 
     month_index = when.month - 1 + months
     year, month = when.year + month_index // 12, month_index % 12 + 1

@@ -4,11 +4,7 @@ Who may reach /staff/ at all (MFA, location, quotas) is decided by the staff
 middleware; these views add the consent permissions on top.
 """
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,24 +20,13 @@ from participants.consent.services import (
     consent_version_draft,
     consent_version_publish,
 )
+from portal.access_log import access_record
 from portal.audit import audit_record
+from portal.decorators import staff_permission_required
+from staff.visibility import CONSENT, visible_participants
 
 MANAGE = "consent.manage_consent_versions"
 EXPORT = "consent.export_consent_fhir"
-
-
-def staff_permission_required(perm: str):
-    def decorator(view):
-        @wraps(view)
-        def staff_only(request: HttpRequest, *args, **kwargs):
-            if not request.user.is_staff:
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        # Anonymous → login page; then the permission (403); then staff only.
-        return login_required(permission_required(perm, raise_exception=True)(staff_only))
-
-    return decorator
 
 
 @staff_permission_required(MANAGE)
@@ -131,8 +116,6 @@ def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_permission_required(EXPORT)
 def record_fhir(request: HttpRequest, pk: int) -> JsonResponse:
     """One record as FHIR (never a bulk download: that is the audited command-line export)."""
-    from portal.access_log import access_record
-    from portal.staff_visibility import CONSENT, visible_participants
 
     # Own site only, never a participant withdrawn from further use (R30).
     record = get_object_or_404(

@@ -8,7 +8,9 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from participants.consent.consent_pdf import consent_pdf_bytes
 from participants.consent.models import ConsentDocument, ConsentRecord
+from participants.notifications import build_participant_email, should_send
 
 
 @shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
@@ -29,8 +31,6 @@ def make_consent_document(record_pk: int) -> int | None:
 
 
 def _store_document(record: ConsentRecord) -> ConsentDocument:
-    from participants.consent.consent_pdf import consent_pdf_bytes
-
     data = consent_pdf_bytes(record)
     document = ConsentDocument(
         record=record, sha256=hashlib.sha256(data).hexdigest(), size=len(data)
@@ -48,8 +48,6 @@ def _store_document(record: ConsentRecord) -> ConsentDocument:
 
 
 def _email_document(document: ConsentDocument) -> None:
-    from participants.notifications import build_participant_email, should_send
-
     record = document.record
     participant = record.participant
     if not should_send(participant, "consent_copy"):

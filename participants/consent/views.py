@@ -8,7 +8,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -34,26 +33,24 @@ from participants.consent.services import (
     consent_sign_blocker,
     consent_withdraw,
 )
-from participants.selectors import journey_steps, next_step, participant_required
+from participants.decorators import participant_required
+from participants.selectors import journey_steps, next_step
+from portal.i18n import content_language
 from portal.staff_security import client_ip
-
-
-def _language() -> str:
-    return "es" if (get_language() or "en")[:2] == "es" else "en"
 
 
 @participant_required
 def consent_start(request: HttpRequest) -> HttpResponse:
     # Read first (the consent page), then the questions, then sign: the consent page
     # itself leads to the questions until they are answered.
-    return redirect("participants:consent_form", "primary")
+    return redirect("consent:form", "primary")
 
 
 @participant_required
 @require_http_methods(["GET", "POST"])
 def comprehension(request: HttpRequest) -> HttpResponse:
     participant = request.participant
-    language = _language()
+    language = content_language()
     questions = comprehension_questions(language)
     form = ComprehensionForm(request.POST or None, questions=questions)
     results: dict[str, bool] = {}
@@ -63,7 +60,7 @@ def comprehension(request: HttpRequest) -> HttpResponse:
         )
         if attempt.passed:
             messages.success(request, _("All your answers are right. Now you can sign."))
-            return redirect(reverse("participants:consent_form", args=["primary"]) + "#sign")
+            return redirect(reverse("consent:form", args=["primary"]) + "#sign")
         results = attempt.results
     items = [
         {"question": q, "field": form[q.code], "result": results.get(q.code)} for q in questions
@@ -91,7 +88,7 @@ def consent_form(request: HttpRequest, code: str) -> HttpResponse:
     participant = request.participant
     consent = get_object_or_404(ConsentForm, code=code)
     version = published_version(code)
-    language = _language()
+    language = content_language()
     blocker = consent_sign_blocker(participant, consent)
     # Before the questions are answered, the page is for reading: it ends with the way
     # on to the questions instead of the signature.
@@ -118,7 +115,7 @@ def consent_form(request: HttpRequest, code: str) -> HttpResponse:
                 )
             except ConsentVersionNotCurrent as exc:
                 messages.warning(request, str(exc.message))
-                return redirect("participants:consent_form", code)
+                return redirect("consent:form", code)
             except ConsentTampered as exc:
                 form.add_error(None, exc.message)
                 status = 400
@@ -127,7 +124,7 @@ def consent_form(request: HttpRequest, code: str) -> HttpResponse:
                 form.add_error(field, exc.message)
             else:
                 # The page it leads to says what was saved and what comes next.
-                return redirect("participants:consent_signed", code)
+                return redirect("consent:signed", code)
         # Whatever was posted, the page shown now is this version in this language.
         form.data = form.data.copy()
         form.data.update(_shown(version, language))
@@ -183,13 +180,13 @@ def consent_signed(request: HttpRequest, code: str) -> HttpResponse:
     consent = get_object_or_404(ConsentForm, code=code)
     record = current_record(participant, code)
     if record is None:
-        return redirect("participants:consent_form", code)
+        return redirect("consent:form", code)
     steps = journey_steps(participant)
     return render(
         request,
         "participants/consent/signed.html",
         {
-            "title": consent.title(_language()),
+            "title": consent.title(content_language()),
             "record": record,
             "message": _signed_message(record.decision),
             "next": next_step(steps) if participant.is_active else None,
@@ -215,8 +212,8 @@ def consent_withdraw_view(request: HttpRequest, code: str) -> HttpResponse:
         messages.info(
             request, _("You have not given this permission, so there is nothing to withdraw.")
         )
-        return redirect("participants:consent_documents")
-    language = _language()
+        return redirect("consent:documents")
+    language = content_language()
     form = WithdrawConsentForm(request.POST or None, initial={"language": language})
     if request.method == "POST" and form.is_valid():
         try:
@@ -234,7 +231,7 @@ def consent_withdraw_view(request: HttpRequest, code: str) -> HttpResponse:
             form.add_error(field, exc.message)
         else:
             messages.success(request, _("Your permission is withdrawn. We sent you a copy."))
-            return redirect("participants:consent_documents")
+            return redirect("consent:documents")
     return render(
         request,
         "participants/consent/withdraw.html",
@@ -246,7 +243,7 @@ def consent_withdraw_view(request: HttpRequest, code: str) -> HttpResponse:
 def documents(request: HttpRequest) -> HttpResponse:
     participant = request.participant
     records = documents_for(participant)
-    language = _language()
+    language = content_language()
     decisions = [
         {
             "code": code,

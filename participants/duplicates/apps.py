@@ -6,17 +6,15 @@ class DuplicatesConfig(AppConfig):
     label = "duplicates"
 
     def ready(self) -> None:
+        # Imported here, not at the top: models are not loaded when apps.py is imported.
+        from participants.duplicates import merge  # noqa: F401  (registers its movers)
         from participants.duplicates.home_panel import duplicate_home_panel
         from participants.duplicates.services import (
             duplicate_indexes_on_profile_saved,
             duplicate_indexes_withdrawal_effect,
         )
-        from participants.enrollment import (
-            register_profile_saved_hook,
-            register_withdrawal_effect,
-        )
-        from participants.home_panels import register_home_panel
+        from portal import hooks
 
-        register_profile_saved_hook(duplicate_indexes_on_profile_saved)
-        register_withdrawal_effect(duplicate_indexes_withdrawal_effect)
-        register_home_panel(duplicate_home_panel)
+        hooks.register_profile_saved_hook(duplicate_indexes_on_profile_saved)
+        hooks.register_withdrawal_effect(duplicate_indexes_withdrawal_effect)
+        hooks.register_home_panel(duplicate_home_panel)

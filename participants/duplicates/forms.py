@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.staff.forms import REASONS
+from staff.forms import REASONS
 
 
 class StatedReasonForm(forms.Form):

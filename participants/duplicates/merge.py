@@ -1,32 +1,19 @@
 """What “same person: keep A, retire B” moves from B to A, once the participant confirms.
 
 Each mover takes `keep` and `retire`, moves its rows with one UPDATE (or a few) and
-returns how many rows moved, for the audit row. Other areas (kits) register their
-own with `register_merge_mover`. Movers run inside the merge's transaction.
+returns how many rows moved, for the audit row. Other areas (kits, results) register their
+own with `portal.hooks.register_merge_mover`. Movers run inside the merge's transaction.
 """
 
-from collections.abc import Callable
-
 import pgtrigger
-from django.db.models import Q
 
+from participants.consent.models import ComprehensionAttempt, ConsentRecord
 from participants.models import Participant
-
-MergeMover = Callable[..., int]
-_movers: dict[str, MergeMover] = {}
-
-
-def register_merge_mover(name: str, mover: MergeMover) -> None:
-    _movers[name] = mover
-
-
-def merge_movers() -> dict[str, MergeMover]:
-    return dict(_movers)
+from participants.surveys.models import ResponseStatus, SurveyResponse
+from portal import hooks
 
 
 def _move_consents(*, keep: Participant, retire: Participant) -> int:
-    from participants.consent.models import ComprehensionAttempt, ConsentRecord
-
     # Signed records are append-only: the trigger is lifted for this one statement,
     # which changes only whose account the record belongs to. The signed text, its
     # hash, the typed name and the time stay exactly as signed.
@@ -37,8 +24,6 @@ def _move_consents(*, keep: Participant, retire: Participant) -> int:
 
 
 def _move_survey_answers(*, keep: Participant, retire: Participant) -> int:
-    from participants.surveys.models import ResponseStatus, SurveyResponse
-
     # Only finished surveys, and only those the kept account has not finished itself
     # (one completed response per survey): where both answered, the kept account's
     # answers stand and the other's stay, unused, with the retired account. An
@@ -53,23 +38,5 @@ def _move_survey_answers(*, keep: Participant, retire: Participant) -> int:
     )
 
 
-def _move_samples(*, keep: Participant, retire: Participant) -> int:
-    from results.models import RecontactTask, Report, Sample
-
-    # Reports are numbered per participant and type: when the kept account has DNA
-    # results of its own, they stand and the other account's stay where they are
-    # (the audit row shows 0 moved); a laboratory sample is one person's either way.
-    if (
-        Sample.objects.filter(participant=keep).exists()
-        or Report.objects.filter(participant=keep).exists()
-    ):
-        return 0
-    moved = Sample.objects.filter(participant=retire).update(participant=keep)
-    Report.objects.filter(participant=retire).update(participant=keep)
-    RecontactTask.objects.filter(Q(participant=retire)).update(participant=keep)
-    return moved
-
-
-register_merge_mover("consents", _move_consents)
-register_merge_mover("survey_answers", _move_survey_answers)
-register_merge_mover("samples", _move_samples)
+hooks.register_merge_mover("consents", _move_consents)
+hooks.register_merge_mover("survey_answers", _move_survey_answers)

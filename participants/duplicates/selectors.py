@@ -4,8 +4,9 @@ import statistics
 
 from django.db.models import Count, Q
 
-from participants.dashboards.disclosure import is_small
 from participants.duplicates.models import DuplicateFlag, FlagStatus
+from portal.disclosure import is_small
+from staff.visibility import SUPPORT, visible_participants
 
 RESOLVED = (FlagStatus.NOT_SAME, FlagStatus.MERGED)
 
@@ -29,8 +30,6 @@ def flag_for_site(site, public_id, *, staff=None) -> DuplicateFlag | None:
         site=site, public_id=public_id
     )
     if staff is not None:
-        from portal.staff_visibility import SUPPORT, visible_participants
-
         visible = visible_participants(staff, purpose=SUPPORT)
         flags = flags.filter(first__in=visible, second__in=visible)
     return flags.first()

@@ -14,7 +14,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from participants.duplicates.blind_index import blind_indexes
-from participants.duplicates.merge import merge_movers
 from participants.duplicates.models import (
     BlindIndex,
     ClosedReason,
@@ -25,8 +24,10 @@ from participants.duplicates.models import (
 )
 from participants.journey import ORDER, has_reached, journey_advance_to
 from participants.models import Participant, WithdrawalTier
+from portal import hooks
 from portal.audit import audit_record
 from portal.outbox import outbox_enqueue
+from staff.services import staff_site
 
 # The profile fields the digests are made of.
 INDEXED_FIELDS = {"legal_last_name", "date_of_birth", "postal_code", "phone"}
@@ -160,8 +161,6 @@ def duplicate_pairs_close(
 
 # --- resolution --------------------------------------------------------------------------
 def _support_may_work_on(actor: Any, flag: DuplicateFlag) -> None:
-    from portal.staff.services import staff_site
-
     site = staff_site(actor)
     if not actor.has_perm(SUPPORT_PERMISSION) or site is None or flag.site_id != site.pk:
         raise PermissionDenied
@@ -229,7 +228,7 @@ def duplicate_decide_same(*, flag: DuplicateFlag, actor: Any, keep: Participant)
 def _merge(locked: DuplicateFlag, *, actor: Any, method: str, data: dict) -> DuplicateFlag:
     keep = Participant.objects.select_for_update().get(pk=locked.keep_id)
     retire = Participant.objects.select_for_update().select_related("user").get(pk=locked.retire_id)
-    moved = {name: mover(keep=keep, retire=retire) for name, mover in merge_movers().items()}
+    moved = {name: mover(keep=keep, retire=retire) for name, mover in hooks.merge_movers().items()}
     # The kept account reaches the furthest step either account had reached, one step at
     # a time so the journey's history stays whole.
     target = retire.state_before_pause if retire.state == "paused" else retire.state

@@ -8,8 +8,6 @@ import time
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -18,25 +16,20 @@ from participants.duplicates import services
 from participants.duplicates.forms import DecisionForm, StatedReasonForm
 from participants.duplicates.selectors import duplicate_figures, flag_for_site, flags_for_site
 from portal.access_log import access_record
-from portal.staff.services import staff_site
+from portal.decorators import staff_permission_required
+from staff.services import staff_site
 
 REASON_SECONDS = 15 * 60
 # Every access-log `what` these pages write (opening a pair, each decision); each has its
-# own plain words for the participant (participants/dashboards/access_wording.py).
+# own plain words for the participant (participants/access_wording.py).
 ACCESS_PAIR = "duplicate.pair"
 ACCESS_ACTIONS = (ACCESS_PAIR, *(f"duplicate.{action}" for action, _label in DecisionForm.ACTIONS))
 _REASONS_KEY = "staff_duplicate_reasons"
 
 
-def _support_site(request: HttpRequest):
-    if not request.user.is_staff or not request.user.has_perm(services.SUPPORT_PERMISSION):
-        raise PermissionDenied
-    return staff_site(request.user)
-
-
-@login_required
+@staff_permission_required(services.SUPPORT_PERMISSION)
 def queue(request: HttpRequest) -> HttpResponse:
-    site = _support_site(request)
+    site = staff_site(request.user)
     return render(
         request,
         "duplicates/staff_queue.html",
@@ -58,10 +51,10 @@ def _record_access(request: HttpRequest, flag, *, what: str, reason: str) -> Non
         )
 
 
-@login_required
+@staff_permission_required(services.SUPPORT_PERMISSION)
 @require_http_methods(["GET", "POST"])
 def pair(request: HttpRequest, flag_id: uuid.UUID) -> HttpResponse:
-    site = _support_site(request)
+    site = staff_site(request.user)
     flag = flag_for_site(site, flag_id, staff=request.user)
     if flag is None:
         raise Http404

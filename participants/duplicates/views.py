@@ -1,20 +1,20 @@
 """The participant's side: confirming, from one account, that the other is theirs too."""
 
 from django.contrib import messages
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, logout
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from participants.decorators import participant_required
 from participants.duplicates.forms import OtherAccountForm
 from participants.duplicates.services import (
     DuplicateError,
     awaiting_flag_for,
     duplicate_confirm_by_sign_in,
 )
-from participants.selectors import participant_required
 
 # Tries at the other account's password, per signed-in account and hour.
 MAX_TRIES = 5
@@ -62,8 +62,6 @@ def confirm(request: HttpRequest) -> HttpResponse:
                     _("Thank you. Your two accounts are now one."),
                 )
                 if not keeping:
-                    from django.contrib.auth import logout
-
                     logout(request)
                     return redirect("account_login")
                 return redirect("participants:home")

@@ -6,12 +6,11 @@ class KitsConfig(AppConfig):
     label = "kits"
 
     def ready(self) -> None:
-        from participants.duplicates.merge import register_merge_mover
-        from participants.enrollment import register_withdrawal_effect
-        from participants.home_panels import register_home_panel
+        # Imported here, not at the top: models are not loaded when apps.py is imported.
         from participants.kits.home_panel import kits_home_panel
         from participants.kits.services import kits_merge_mover, kits_withdrawal_effect
+        from portal import hooks
 
-        register_home_panel(kits_home_panel)
-        register_withdrawal_effect(kits_withdrawal_effect)
-        register_merge_mover("kits", kits_merge_mover)
+        hooks.register_home_panel(kits_home_panel)
+        hooks.register_withdrawal_effect(kits_withdrawal_effect)
+        hooks.register_merge_mover("kits", kits_merge_mover)

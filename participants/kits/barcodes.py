@@ -4,6 +4,9 @@ import io
 import re
 import secrets
 
+import barcode as python_barcode
+from barcode.writer import SVGWriter
+
 BARCODE_RE = re.compile(r"CK[0-9]{10}")
 
 
@@ -23,9 +26,6 @@ def clean_scanned(value: str) -> str | None:
 
 
 def code128_svg(barcode: str) -> str:
-    import barcode as python_barcode
-    from barcode.writer import SVGWriter
-
     if not BARCODE_RE.fullmatch(barcode):
         raise ValueError("not a kit barcode")
     out = io.BytesIO()

@@ -4,14 +4,13 @@ request like the results letters; nothing is written to disk."""
 
 from django.template.loader import render_to_string
 from django.utils import translation
+from weasyprint import HTML
 
 from participants.kits.barcodes import code128_svg
 from participants.kits.models import Kit
 
 
 def _pdf(html: str) -> bytes:
-    from weasyprint import HTML  # heavy import: only when a PDF is asked for
-
     return HTML(string=html).write_pdf()
 
 

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from participants.dashboards.disclosure import is_small
 from participants.kits.models import OPEN_STATUSES, Kit, KitKind, KitStatus, PartnerSite
+from portal import hooks
+from portal.disclosure import is_small
 
 
 def kit_for_participant(participant, public_id) -> Kit | None:
@@ -41,24 +42,11 @@ class Stage:
 
 def tracker(participant, kit: Kit) -> list[Stage]:
     """requested → shipped → received → DNA being read → results ready, with dates."""
-    from results.models import Report, Sample
-
     sample_at = None
     results_at = None
     if kit.received_at and kit.status == KitStatus.RECEIVED:
-        sample_at = (
-            Sample.objects.filter(participant=participant, created__gte=kit.received_at)
-            .order_by("created")
-            .values_list("created", flat=True)
-            .first()
-        )
-        if sample_at:
-            results_at = (
-                Report.objects.filter(participant=participant, released_at__gte=sample_at)
-                .order_by("released_at")
-                .values_list("released_at", flat=True)
-                .first()
-            )
+        # The lab's side (results.participant_hooks.kit_progress).
+        sample_at, results_at = hooks.kit_progress(participant, kit.received_at)
     stages = [Stage("requested", kit.requested_at)]
     if kit.kind == KitKind.SALIVA:
         stages.append(Stage("shipped", kit.shipped_at))

@@ -8,6 +8,8 @@ A blood-draw kit goes straight from requested to received: the participant bring
 the visit letter (with the barcode) to the partner site.
 """
 
+import json
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -288,8 +290,6 @@ def partner_sites_load() -> int:
     The data migration does the same at install time; tests that flush the database
     (transactional ones) call this to get them back.
     """
-    import json
-    from pathlib import Path
 
     sites = json.loads((Path(__file__).parent / "partner_sites.json").read_text("utf-8"))
     for site in sites:

@@ -7,8 +7,6 @@ printing a label shows a name and address, so it is written to the access log.
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,22 +16,18 @@ from participants.kits.forms import RejectForm, ScanForm, ShipForm
 from participants.kits.letters import packing_slip_pdf
 from participants.kits.models import Kit
 from portal.access_log import access_record
+from portal.decorators import staff_permission_required
+from staff.visibility import SAMPLES, visible_participants
 
 # Every access-log `what` these pages write; each has its own plain words for the
-# participant (participants/dashboards/access_wording.py).
+# participant (participants/access_wording.py).
 ACCESS_LABEL = "kits.label"
 ACCESS_ACTIONS = (ACCESS_LABEL,)
-
-
-def _biobank(request: HttpRequest) -> None:
-    if not request.user.is_staff or not request.user.has_perm(services.MANAGE):
-        raise PermissionDenied
 
 
 def _kit(kit_id: uuid.UUID, staff) -> Kit:
     """One kit, or 404: a participant withdrawn from further use is not shown (R30); a kit
     that reaches the lab after that is flagged for destruction at the scan, by barcode."""
-    from portal.staff_visibility import SAMPLES, visible_participants
 
     kit = (
         Kit.objects.select_related("participant", "partner_site")
@@ -48,9 +42,8 @@ def _kit(kit_id: uuid.UUID, staff) -> Kit:
     return kit
 
 
-@login_required
+@staff_permission_required(services.MANAGE)
 def queue(request: HttpRequest) -> HttpResponse:
-    _biobank(request)
     return render(
         request,
         "kits/staff_queue.html",
@@ -62,11 +55,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@staff_permission_required(services.MANAGE)
 @require_http_methods(["GET", "POST"])
 def receive(request: HttpRequest) -> HttpResponse:
     """One text field a keyboard-wedge scanner types into; Enter submits it."""
-    _biobank(request)
     form = ScanForm(request.POST or None)
     received = None
     if request.method == "POST" and form.is_valid():
@@ -81,10 +73,9 @@ def receive(request: HttpRequest) -> HttpResponse:
     return render(request, "kits/staff_receive.html", {"form": form, "received": received})
 
 
-@login_required
+@staff_permission_required(services.MANAGE)
 @require_http_methods(["GET", "POST"])
 def kit_detail(request: HttpRequest, kit_id: uuid.UUID) -> HttpResponse:
-    _biobank(request)
     kit = _kit(kit_id, request.user)
     ship = ShipForm(request.POST if request.POST.get("step") == "ship" else None)
     reject = RejectForm(request.POST if request.POST.get("step") == "reject" else None)
@@ -106,11 +97,10 @@ def kit_detail(request: HttpRequest, kit_id: uuid.UUID) -> HttpResponse:
     return render(request, "kits/staff_kit.html", {"kit": kit, "ship": ship, "reject": reject})
 
 
-@login_required
+@staff_permission_required(services.MANAGE)
 @require_POST
 def label(request: HttpRequest, kit_id: uuid.UUID) -> HttpResponse:
     """Packing slip and label. POST only: printing one is an access to an address."""
-    _biobank(request)
     kit = _kit(kit_id, request.user)
     access_record(
         staff=request.user,

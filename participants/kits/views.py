@@ -5,19 +5,15 @@ import uuid
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from participants.decorators import participant_required
 from participants.kits import selectors, services
 from participants.kits.forms import KitOrderForm
 from participants.kits.letters import visit_letter_pdf
 from participants.kits.models import KitKind, KitStatus
-from participants.selectors import participant_required
-
-
-def _language() -> str:
-    return "es" if (get_language() or "en")[:2] == "es" else "en"
+from portal.i18n import content_language
 
 
 @participant_required
@@ -60,7 +56,7 @@ def kit_home(request: HttpRequest) -> HttpResponse:
             "form": form,
             "participant": participant,
             "sites": selectors.active_partner_sites(),
-            "language": _language(),
+            "language": content_language(),
         },
     )
 
@@ -70,7 +66,7 @@ def visit_letter(request: HttpRequest, kit_id: uuid.UUID) -> HttpResponse:
     kit = selectors.kit_for_participant(request.participant, kit_id)
     if kit is None or kit.kind != KitKind.BLOOD:
         raise Http404
-    language = _language()
+    language = content_language()
     response = HttpResponse(
         visit_letter_pdf(kit, language=language), content_type="application/pdf"
     )

@@ -6,10 +6,10 @@ class SurveysConfig(AppConfig):
     label = "surveys"
 
     def ready(self) -> None:
-        from participants.enrollment import register_withdrawal_effect
-        from participants.home_panels import register_home_panel
+        # Imported here, not at the top: models are not loaded when apps.py is imported.
         from participants.surveys.home_panel import survey_home_panel
         from participants.surveys.services import response_withdrawal_effect
+        from portal import hooks
 
-        register_home_panel(survey_home_panel)
-        register_withdrawal_effect(response_withdrawal_effect)
+        hooks.register_home_panel(survey_home_panel)
+        hooks.register_withdrawal_effect(response_withdrawal_effect)

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.http import Http404
 from django.urls import reverse
 
 from participants.journey import has_reached
@@ -54,9 +55,21 @@ def survey_unavailable_reason(participant: Participant, survey_code: str) -> str
     return None
 
 
+def latest_response(participant: Participant, survey_code: str) -> SurveyResponse | None:
+    """The participant's most recent started or completed response to this survey."""
+    return (
+        SurveyResponse.objects.filter(
+            participant=participant,
+            survey_code=survey_code,
+            status__in=[ResponseStatus.IN_PROGRESS, ResponseStatus.COMPLETED],
+        )
+        .order_by("-started")
+        .first()
+    )
+
+
 def response_for_owner(participant: Participant, public_id) -> SurveyResponse:
     """The participant's own response with its version; another's id is a 404."""
-    from django.http import Http404
 
     try:
         return SurveyResponse.objects.select_related("version").get(
@@ -103,7 +116,7 @@ def page_position(definition: SurveyDefinition, answers: dict, page_code: str) -
 class SurveyProgress:
     code: str
     title: str
-    status: str  # "unavailable", "not_started", "in_progress", "completed"
+    status: str  # "unavailable", "not_started", or a ResponseStatus (in progress, completed)
     reason: str | None
     pages_done: int
     pages_total: int
@@ -112,7 +125,7 @@ class SurveyProgress:
 
     @property
     def percent(self) -> int:
-        if self.status == "completed":
+        if self.status == ResponseStatus.COMPLETED:
             return 100
         return round(100 * self.pages_done / self.pages_total) if self.pages_total else 0
 
@@ -137,12 +150,19 @@ def survey_progress(participant: Participant, language: str) -> list[SurveyProgr
         definition = version.parsed()
         title = definition.text(definition.title, language)
         reason = survey_unavailable_reason(participant, code)
-        start_url = reverse("participants:survey", args=[code])
+        start_url = reverse("surveys:start", args=[code])
         if response is not None and response.status == ResponseStatus.COMPLETED:
             pages = len(visible_pages(definition, response.answers))
             rows.append(
                 SurveyProgress(
-                    code, title, "completed", None, pages, pages, None, response.completed
+                    code,
+                    title,
+                    ResponseStatus.COMPLETED,
+                    None,
+                    pages,
+                    pages,
+                    None,
+                    response.completed,
                 )
             )
         elif response is not None:
@@ -152,7 +172,7 @@ def survey_progress(participant: Participant, language: str) -> list[SurveyProgr
                 SurveyProgress(
                     code,
                     title,
-                    "in_progress",
+                    ResponseStatus.IN_PROGRESS,
                     reason,
                     done,
                     position.total,

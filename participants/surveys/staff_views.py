@@ -5,7 +5,6 @@ these views add the survey permission. Nothing here shows a participant or an an
 counts are aggregates with small cells suppressed, and a preview never saves.
 """
 
-from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,16 +15,13 @@ from participants.surveys.models import SurveyVersion
 from participants.surveys.rendering import page_items, survey_language
 from participants.surveys.selectors import PagePosition, completion_counts
 from participants.surveys.validation import validate_page
+from portal.decorators import staff_permission_required
 
 MANAGE = "surveys.manage_surveys"
 PREVIEW_LANGUAGES = (("en", "English"), ("es", "Español"))
 
 
-def manage_required(view):
-    return login_required(permission_required(MANAGE, raise_exception=True)(view))
-
-
-@manage_required
+@staff_permission_required(MANAGE)
 def index(request: HttpRequest) -> HttpResponse:
     versions = SurveyVersion.objects.only(
         "code", "version", "status", "source", "published_at", "created"
@@ -46,7 +42,7 @@ def _preview_url(pk: int, language: str, page_code: str) -> str:
     return f"{url}?{urlencode({'page': page_code})}"
 
 
-@manage_required
+@staff_permission_required(MANAGE)
 @require_http_methods(["GET", "POST"])
 def preview(request: HttpRequest, pk: int, language: str) -> HttpResponse:
     """The survey as a participant sees it, page by page, in either language. A POST is

@@ -10,16 +10,16 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from participants.selectors import participant_required
+from participants.decorators import participant_required
 from participants.surveys.branching import prune_hidden_answers, visible_pages
 from participants.surveys.definition import CORE_SURVEY_CODES, SurveyDefinition
 from participants.surveys.models import REVIEW_STEP, ResponseStatus, SurveyResponse
 from participants.surveys.rendering import answer_text, page_items, survey_language
 from participants.surveys.selectors import (
+    latest_response,
     page_position,
     page_reachable,
     published_versions,
@@ -37,21 +37,18 @@ from participants.surveys.services import (
     response_save_page,
     response_start_or_resume,
 )
-
-
-def _language() -> str:
-    return "es" if (get_language() or "en")[:2] == "es" else "en"
+from portal.i18n import content_language
 
 
 def step_url(response: SurveyResponse, step: str) -> str:
     if step == REVIEW_STEP:
-        return reverse("participants:survey_review", args=[response.public_id])
-    return reverse("participants:survey_page", args=[response.public_id, step])
+        return reverse("surveys:review", args=[response.public_id])
+    return reverse("surveys:page", args=[response.public_id, step])
 
 
 def _resume_url(response: SurveyResponse) -> str:
     if response.status == ResponseStatus.COMPLETED:
-        return reverse("participants:survey_done", args=[response.public_id])
+        return reverse("surveys:done", args=[response.public_id])
     return step_url(response, response.current_page or REVIEW_STEP)
 
 
@@ -65,7 +62,7 @@ def _unavailable(request: HttpRequest, code: str, reason: str, title: str = "") 
 
 @participant_required
 def survey_list(request: HttpRequest) -> HttpResponse:
-    rows = survey_progress(request.participant, _language())
+    rows = survey_progress(request.participant, content_language())
     return render(request, "participants/surveys/list.html", {"surveys": rows})
 
 
@@ -85,15 +82,7 @@ def survey_start(request: HttpRequest, code: str) -> HttpResponse:
             return _unavailable(request, code, exc.code)
         return redirect(_resume_url(response))
 
-    existing = (
-        SurveyResponse.objects.filter(
-            participant=participant,
-            survey_code=code,
-            status__in=[ResponseStatus.IN_PROGRESS, ResponseStatus.COMPLETED],
-        )
-        .order_by("-started")
-        .first()
-    )
+    existing = latest_response(participant, code)
     reason = survey_unavailable_reason(participant, code)
     if existing is not None and (reason is None or existing.status == ResponseStatus.COMPLETED):
         return redirect(_resume_url(existing))
@@ -101,7 +90,7 @@ def survey_start(request: HttpRequest, code: str) -> HttpResponse:
     if version is None:
         return _unavailable(request, code, "not_published")
     definition = version.parsed()
-    language = _language()
+    language = content_language()
     title = definition.text(definition.title, language)
     if reason is not None:
         return _unavailable(request, code, reason, title)
@@ -147,7 +136,7 @@ def _page_context(
 @require_http_methods(["GET", "POST"])
 def survey_page(request: HttpRequest, response_id: UUID, page_code: str) -> HttpResponse:
     participant = request.participant
-    language = _language()
+    language = content_language()
     if request.method == "POST":
         try:
             outcome = response_save_page(
@@ -182,7 +171,7 @@ def survey_page(request: HttpRequest, response_id: UUID, page_code: str) -> Http
                         "continue where you left off."
                     ),
                 )
-                return redirect("participants:surveys")
+                return redirect("surveys:list")
             messages.success(
                 request, _("Your answers are saved. You can stop here and come back later.")
             )
@@ -263,7 +252,7 @@ def _review_sections(definition: SurveyDefinition, answers: dict, language: str)
 @require_http_methods(["GET", "POST"])
 def survey_review(request: HttpRequest, response_id: UUID) -> HttpResponse:
     participant = request.participant
-    language = _language()
+    language = content_language()
     missing = []
     if request.method == "POST":
         try:
@@ -281,7 +270,7 @@ def survey_review(request: HttpRequest, response_id: UUID) -> HttpResponse:
         except SurveyError as exc:
             raise Http404 from exc
         else:
-            return redirect("participants:survey_done", response.public_id)
+            return redirect("surveys:done", response.public_id)
 
     response = response_for_owner(participant, response_id)
     if response.status == ResponseStatus.COMPLETED:
@@ -317,16 +306,16 @@ def survey_done(request: HttpRequest, response_id: UUID) -> HttpResponse:
     if response.status != ResponseStatus.COMPLETED:
         return (
             redirect(_resume_url(response))
-            if response.status == "in_progress"
-            else redirect("participants:surveys")
+            if response.status == ResponseStatus.IN_PROGRESS
+            else redirect("surveys:list")
         )
     definition = response.version.parsed()
-    language = _language()
+    language = content_language()
     following = next(
         (
             row
             for row in survey_progress(request.participant, language)
-            if row.url and row.status != "completed"
+            if row.url and row.status != ResponseStatus.COMPLETED
         ),
         None,
     )

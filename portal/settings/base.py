@@ -52,10 +52,11 @@ INSTALLED_APPS = [
     "participants.consent",
     "participants.consent.campaigns",
     "participants.surveys",
-    "participants.dashboards",
+    "staff.dashboards",
     "participants.duplicates",
     "participants.kits",
     "results",
+    "staff",
 ]
 
 MIDDLEWARE = [
@@ -392,7 +393,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": STAFF_ALERT_THROTTLE_SECONDS,
     },
     "staff-top-viewers": {
-        "task": "portal.tasks.staff_top_viewers_report",
+        "task": "staff.tasks.staff_top_viewers_report",
         "schedule": 7 * 24 * 60 * 60,
     },
     "access-log-anchor": {"task": "portal.tasks.access_log_anchor", "schedule": 24 * 60 * 60},

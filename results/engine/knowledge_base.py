@@ -11,6 +11,7 @@ import csv
 import functools
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -286,8 +287,6 @@ def activity_equations() -> dict[str, list[tuple[str, str]]]:
 
 
 def _strip_html(text: str) -> str:
-    import re
-
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip()
 
 

@@ -59,7 +59,8 @@ def target_positions() -> list[tuple[str, int]]:
 
 
 def call_mt_rnr1(records: Any, *, sample_index: int, absent_is_reference: bool) -> Any:
-    from results.engine.pgx import GeneCall  # the GeneCall type lives with the other genes
+    # Not at the top: pgx imports this module (a cycle); GeneCall lives with the other genes.
+    from results.engine.pgx import GeneCall
 
     call = GeneCall("MT-RNR1", [], None, None, [], [])
     call.core_alleles = [v.name for v in variants() if v.risk == INCREASED]

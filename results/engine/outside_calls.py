@@ -190,7 +190,7 @@ def _cyp2d6_score(diplotype: str) -> tuple[str | None, list[str]]:
 
 
 def outside_call_result(gene: str, outside: OutsideCall, *, vcf_call: GeneCall | None) -> GeneCall:
-    from results.engine import pgx
+    from results.engine import pgx  # not at the top: pgx imports this module (a cycle)
 
     call = pgx.GeneCall(gene, [], None, None, [], [])
     call.status = pgx.Status.OUTSIDE_CALL
@@ -273,7 +273,7 @@ def _cyp2d6(call: GeneCall, outside: OutsideCall) -> None:
 
 
 def _defined_gene(call: GeneCall, outside: OutsideCall) -> None:
-    from results.engine import pgx
+    from results.engine import pgx  # not at the top: pgx imports this module (a cycle)
 
     gene = call.gene
     phenotype = activity = None

@@ -156,7 +156,7 @@ TYPICAL_PHENOTYPES = frozenset(
     }
 )
 
-# Plain-language advice per drug, chosen from the CPIC action (see content._drug_action).
+# Plain-language advice per drug, chosen from the CPIC action (see content.pgx._drug_action).
 DRUG_ACTION_TEXT = {
     "usual": _("The usual dose is expected to work for you."),
     "usual_despite": _(

@@ -50,14 +50,6 @@ def _storage(settings, tmp_path):
     }
 
 
-@pytest.fixture(autouse=True)
-def _language_reset():
-    from django.utils import translation
-
-    yield
-    translation.activate("en")
-
-
 def _released(participant, kb, report_type, result, *, positive=False):
     from results.models import Interpretation, Sample
     from tests.results.workflow.helpers import confirm, make_report
@@ -87,7 +79,7 @@ def reports(db):
     import copy
 
     from results.releases import knowledge_base_release_register
-    from results.services import results_preference_set
+    from results.services.preferences import results_preference_set
     from tests.factories import ParticipantFactory
     from tests.results.reports.test_report_redesign import MHS_FINDING, _call, factory_result
     from tests.results.workflow.helpers import give_gror

@@ -56,7 +56,7 @@ def _storage(settings, tmp_path):
 
 
 def _participant_with_a_sample(language: str, tmp_path):
-    from results.intake import UploadedFiles, sample_manifest_ingest
+    from results.manifests import UploadedFiles, sample_manifest_ingest
     from results.releases import knowledge_base_release_register
     from tests.factories import ParticipantFactory, UserFactory
     from tests.results.workflow.helpers import give_gror, manifest_csv, renamed_vcf, upload
@@ -120,11 +120,3 @@ def test_opt_in_read_and_download(live_server, phone_page, language, tmp_path):
         " ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(data)).pages
     )
     assert "*1/*2" in text and t["phenotype"] in text
-
-
-@pytest.fixture(autouse=True)
-def _language_reset():
-    from django.utils import translation
-
-    yield
-    translation.activate("en")

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 
 from participants.models import User
 from portal.models import StaffProfile
-from portal.staff.roles import roles_setup
+from staff.roles import roles_setup
 from tests.e2e.browser import assert_accessible, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -100,15 +100,6 @@ def _setup(settings, tmp_path):
     knowledge_base_release_register()
 
 
-@pytest.fixture(autouse=True)
-def _language_reset():
-    from django.utils import translation
-
-    translation.activate("en")
-    yield
-    translation.activate("en")
-
-
 # --- driving the browser: by mouse, or by keyboard only --------------------------------
 @dataclass
 class Driver:
@@ -439,7 +430,6 @@ def _review(page, visit: Visit, base: str, report_pk: int, *, release: bool) -> 
 # --- the test ----------------------------------------------------------------------------
 @pytest.mark.parametrize(("lang", "viewport", "keyboard"), CASES)
 def test_whole_journey(live_server, browser, tmp_path, lang, viewport, keyboard):
-    from participants.dashboards.demo import DEMO_STAFF_PASSWORD, seed_demo_staff
     from participants.models import (
         JourneyState,
         JourneyTransition,
@@ -456,7 +446,8 @@ def test_whole_journey(live_server, browser, tmp_path, lang, viewport, keyboard)
         ReportState,
         ReportTransition,
     )
-    from results.services import report_confirmation_record
+    from results.services.review import report_confirmation_record
+    from staff.dashboards.demo import DEMO_STAFF_PASSWORD, seed_demo_staff
 
     base = live_server.url
     prefix = "/es" if lang == "es" else ""

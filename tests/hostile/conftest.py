@@ -22,16 +22,8 @@ from tests.staff.conftest import (  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
-def _private_storage(settings, tmp_path):
-    """Uploaded VCFs and generated PDFs go to a folder of this test, never var/private."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
-        },
-    }
-    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+def _uses_private_storage(_private_storage):
+    """Private files go to a throwaway folder (tests/conftest.py)."""
 
 
 @pytest.fixture(autouse=True)

@@ -15,10 +15,10 @@ import itertools
 import pytest
 from django.utils import timezone
 
-from participants.dashboards.figures import Filters, dashboard_figures
-from participants.dashboards.models import EnrollmentSummary, StageSummary
-from participants.dashboards.summaries import week_of
-from participants.dashboards.views import export_rows
+from staff.dashboards.figures import Filters, dashboard_figures
+from staff.dashboards.models import EnrollmentSummary, StageSummary
+from staff.dashboards.selectors import export_rows
+from staff.dashboards.summaries import week_of
 from tests.factories import SiteFactory
 
 pytestmark = pytest.mark.django_db

@@ -37,18 +37,18 @@ EXTRA_FIELDS = {
 
 def _field_names() -> list[str]:
     import participants.consent.forms
-    import participants.dashboards.views
     import participants.forms
-    import portal.staff.forms
     import results.forms
+    import staff.dashboards.forms
+    import staff.forms
 
     names = set(EXTRA_FIELDS)
     for module in (
         participants.forms,
         participants.consent.forms,
-        portal.staff.forms,
+        staff.forms,
         results.forms,
-        participants.dashboards.views,
+        staff.dashboards.forms,
     ):
         for value in vars(module).values():
             if (
@@ -64,7 +64,7 @@ def _field_names() -> list[str]:
 def test_hostile_values_in_every_field_of_every_page(
     persona, participant, outsider, consents, surveys, kb, make_staff
 ):
-    from portal.staff.roles import ROLES
+    from staff.roles import ROLES
 
     if persona == "anonymous":
         client = Client(REMOTE_ADDR=US_IP)

@@ -81,7 +81,7 @@ class World:
 
 
 def _owned(person, kb, result, surveys) -> Owned:
-    from results.services import results_preference_set
+    from results.services.preferences import results_preference_set
     from tests.results.workflow.helpers import give_gror, make_report
 
     give_gror(person)
@@ -120,7 +120,7 @@ def _owned(person, kb, result, surveys) -> Owned:
 def world(participant, outsider, kb, kgp_result, surveys, consents, make_staff) -> World:
     import datetime as dt
 
-    from portal.staff.roles import ROLES
+    from staff.roles import ROLES
     from tests.results.workflow.helpers import make_report
 
     everyone = make_staff(*ROLES)
@@ -599,8 +599,8 @@ def test_the_foreign_objects_are_real_their_owner_reaches_them(world):
     o = world.outsider
     for url in (
         reverse("results:report", args=[o.report.pk]),
-        reverse("participants:consent_document_download", args=[o.document.pk]),
-        reverse("participants:survey_page", args=[o.response.public_id, "about_you"]),
+        reverse("consent:document_download", args=[o.document.pk]),
+        reverse("surveys:page", args=[o.response.public_id, "about_you"]),
     ):
         response = owner.get(url)
         assert response.status_code == 200, url

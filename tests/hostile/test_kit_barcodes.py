@@ -11,7 +11,7 @@ from django.test import TestCase
 
 from participants.kits import services
 from participants.kits.models import Kit, KitStatus
-from results.intake import UploadedFiles, sample_manifest_ingest
+from results.manifests import UploadedFiles, sample_manifest_ingest
 from results.models import Sample
 from tests.factories import ParticipantFactory
 from tests.participants.consent.helpers import pass_comprehension, sign

@@ -220,7 +220,7 @@ def test_survey_page_keeps_only_its_own_items(ready_client, ready, outsider):
         participant=ready, survey_code="the_basics", actor=ready.user
     )
     reply = ready_client.post(
-        reverse("participants:survey_page", args=[response.public_id, "about_you"]),
+        reverse("surveys:page", args=[response.public_id, "about_you"]),
         {
             **BASICS_PAGES["about_you"],
             **_extras(outsider),

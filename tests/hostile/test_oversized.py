@@ -81,7 +81,7 @@ def _url(path: str, participant) -> str:
     response = response_start_or_resume(
         participant=participant, survey_code="the_basics", actor=participant.user
     )
-    return reverse("participants:survey_page", args=[response.public_id, "about_you"])
+    return reverse("surveys:page", args=[response.public_id, "about_you"])
 
 
 @pytest.mark.parametrize("path", PARTICIPANT_POSTS + BUTTON_POSTS)
@@ -183,9 +183,9 @@ def test_manifest_with_too_many_rows_is_refused_on_the_page(kb, data_manager, pa
 def test_vcf_over_its_limit_is_refused_and_not_kept(
     participant, kb, data_manager, tmp_path, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from results import intake
+    from results import manifests
 
-    monkeypatch.setattr(intake, "MAX_VCF_BYTES", 1000)
+    monkeypatch.setattr(manifests, "MAX_VCF_BYTES", 1000)
     path = renamed_vcf(NEGATIVE, "BIG-1", tmp_path / "src")
     client = staff_client(data_manager)
     with django_capture_on_commit_callbacks(execute=True):

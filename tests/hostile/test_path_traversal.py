@@ -17,7 +17,7 @@ from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from results.intake import FolderFiles, ManifestError, sanitize_filename
+from results.manifests import FolderFiles, ManifestError, sanitize_filename
 from results.models import Sample, SampleManifest
 from tests.results.workflow.helpers import manifest_csv
 from tests.staff.conftest import staff_client

@@ -248,7 +248,7 @@ def test_withheld_report_is_not_found_for_its_counsellor(case):
 
 def test_support_from_another_site_or_without_a_site_sees_nothing(case, make_staff):
     from portal.models import StaffProfile
-    from portal.staff_visibility import SUPPORT, participant_visible
+    from staff.visibility import SUPPORT, participant_visible
     from tests.factories import SiteFactory
 
     elsewhere = make_staff("support", site=SiteFactory(code="site-z"))

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import translation
 
-from participants.dashboards.access_wording import access_wording
+from participants.access_wording import access_wording
 from participants.duplicates.staff_views import ACCESS_ACTIONS as DUPLICATE_ACTIONS
 from participants.kits.staff_views import ACCESS_ACTIONS as KIT_ACTIONS
 from portal.access_log import access_record

@@ -3,14 +3,14 @@
 import pytest
 from django.core.management import call_command
 
-from participants.dashboards.figures import Filters, dashboard_figures
-from participants.dashboards.seeding import synthetic_participants_count
+from staff.dashboards.figures import Filters, dashboard_figures
+from staff.dashboards.seeding import synthetic_participants_count
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_seed_demo_tops_the_synthetic_cohort_up_once(monkeypatch):
-    monkeypatch.setattr("participants.management.commands.seed_demo.seed_demo", list)
+    monkeypatch.setattr("portal.management.commands.seed_demo.seed_demo", list)
     call_command("seed_demo", participants=400)
     assert synthetic_participants_count() == 400
     call_command("seed_demo", participants=400)  # idempotent: nothing missing, nothing added
@@ -20,7 +20,6 @@ def test_seed_demo_tops_the_synthetic_cohort_up_once(monkeypatch):
 
 
 def test_the_synthetic_cohort_gives_the_dashboard_real_figures():
-
     call_command("seed_participants", participants=3000)
     figures = dashboard_figures(Filters())
     shown = [cell.value for cell in figures.funnel]

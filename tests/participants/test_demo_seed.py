@@ -5,10 +5,11 @@ from django.apps import apps
 from django.urls import reverse
 from django.utils import translation
 
-from participants.demo import DEMO_PARTICIPANTS, seed_demo
+from participants.demo import DEMO_PARTICIPANTS
 from participants.models import JourneyState, Participant
 from participants.surveys.definition import CORE_SURVEY_CODES
 from participants.surveys.models import ResponseStatus, SurveyResponse
+from portal.demo import seed_demo
 from results.models import Report, ReportState
 
 pytestmark = pytest.mark.django_db
@@ -23,15 +24,8 @@ COMPLETED = {
 
 
 @pytest.fixture(autouse=True)
-def _private_storage(settings, tmp_path):
-    # Sample VCFs and report PDFs go to a throwaway folder, never the developer's var/private.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
-        },
-    }
+def _uses_private_storage(_private_storage):
+    """Private files go to a throwaway folder (tests/conftest.py)."""
 
 
 def _row_counts() -> dict[str, int]:

@@ -34,14 +34,8 @@ RESOURCE_TYPES = {
 
 
 @pytest.fixture(autouse=True)
-def _private_storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
-        },
-    }
+def _uses_private_storage(_private_storage):
+    """Private files go to a throwaway folder (tests/conftest.py)."""
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +51,7 @@ def person(db, kgp_result):
     """A participant with signed consents (PDFs), a survey answered in Spanish, released reports."""
     from participants.surveys.services import core_surveys_load
     from results.releases import knowledge_base_release_register
-    from results.services import results_preference_set
+    from results.services.preferences import results_preference_set
     from tests.results.workflow.helpers import give_gror, make_report
 
     core_surveys_load()

@@ -1,9 +1,10 @@
 import pytest
 from django.core import mail
 
-from participants.enrollment import _withdrawal_effects as effects
-from participants.enrollment import participant_withdraw, register_withdrawal_effect
+from participants.enrollment import participant_withdraw
 from participants.models import JourneyState, Participant, Withdrawal
+from portal.hooks import _withdrawal_effects as effects
+from portal.hooks import register_withdrawal_effect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

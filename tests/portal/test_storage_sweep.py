@@ -96,7 +96,7 @@ def _report_document(participant):
 
 
 def _ingest(participant, sample_id: str):
-    from results.intake import UploadedFiles, sample_manifest_ingest
+    from results.manifests import UploadedFiles, sample_manifest_ingest
 
     return sample_manifest_ingest(
         actor=participant.user,
@@ -111,7 +111,7 @@ def _sample_orphan(participant) -> str:
     from results.models import Sample
 
     with (
-        mock.patch("results.intake.audit_record", side_effect=RuntimeError("killed")),
+        mock.patch("results.manifests.audit_record", side_effect=RuntimeError("killed")),
         pytest.raises(RuntimeError),
     ):
         _ingest(participant, "S-LOST")

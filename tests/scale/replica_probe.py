@@ -26,12 +26,12 @@ from django.db import connections  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from participants.dashboards.figures import Filters, dashboard_figures  # noqa: E402
-from participants.dashboards.summaries import dashboard_facts_refresh  # noqa: E402
 from participants.enrollment import participant_create  # noqa: E402
 from portal.db_router import PIN_COOKIE, reading_from, replica_reads  # noqa: E402
 from portal.models import StaffProfile  # noqa: E402
-from portal.staff.roles import roles_setup  # noqa: E402
+from staff.dashboards.figures import Filters, dashboard_figures  # noqa: E402
+from staff.dashboards.summaries import dashboard_facts_refresh  # noqa: E402
+from staff.roles import roles_setup  # noqa: E402
 from tests.factories import ParticipantFactory, SiteFactory, UserFactory  # noqa: E402
 
 out: dict = {}

@@ -46,13 +46,12 @@ def s3(settings, monkeypatch, tmp_path):
 
 
 def test_private_files_written_on_one_host_are_read_on_another(participant, s3, tmp_path):
-    from portal.staff.roles import DATA_MANAGER
-
     # with a ClinVar release (empty at this sample's positions), so a negative disease-risk
     # report is issued too: three report PDFs
     from results.engine.clinvar import write_release
     from results.releases import knowledge_base_release_register
-    from results.services import results_preference_set
+    from results.services.preferences import results_preference_set
+    from staff.roles import DATA_MANAGER
 
     clinvar_file = write_release([], directory=tmp_path / "clinvar", release="2025-10")
     knowledge_base_release_register(clinvar_path=clinvar_file)

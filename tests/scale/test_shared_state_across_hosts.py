@@ -81,7 +81,7 @@ def test_a_totp_code_used_on_one_host_is_refused_on_another(db):
     from django.contrib.auth.models import Group
 
     from portal.models import StaffProfile
-    from portal.staff.roles import roles_setup
+    from staff.roles import roles_setup
     from tests.factories import SiteFactory, UserFactory
 
     roles_setup()

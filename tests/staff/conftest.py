@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from portal.models import StaffProfile
-from portal.staff.roles import ROLES, roles_setup
+from staff.roles import ROLES, roles_setup
 from tests.factories import SiteFactory, UserFactory
 
 US_IP = "8.8.8.8"

@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from portal.access_log import access_log_anchor, access_log_verify, access_record
 from portal.models import AccessEvent, AccessLogAnchor, StaffProfile
-from portal.staff import services
 from results.models import Report
+from staff import services
 from tests.factories import SiteFactory
 from tests.staff.conftest import reauthenticated, staff_client
 
@@ -58,7 +58,7 @@ def test_a_counsellors_report_read_is_named_as_such_to_the_participant(
     event = AccessEvent.objects.get()
     assert (event.what, event.reason) == ("results.report", f"review:{report.pk}")
     body = participant_client.get(reverse("participants:access_log")).content.decode()
-    # in plain words (participants/dashboards/access_wording.py), from the precise codes
+    # in plain words (staff/dashboards/access_wording.py), from the precise codes
     assert "A genetic counsellor reviewed your DNA report before it was released to you." in body
     assert "part of your record" not in body and "other work on your record" not in body
 

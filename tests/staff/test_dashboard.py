@@ -3,12 +3,12 @@
 import pytest
 from django.urls import reverse
 
-from participants.dashboards.figures import Filters, dashboard_figures
-from participants.dashboards.models import EnrollmentSummary, ParticipantFacts, StageSummary
-from participants.dashboards.summaries import dashboard_facts_refresh, summaries_rebuild
 from participants.enrollment import participant_create, participant_pause, participant_withdraw
 from participants.journey import journey_advance_to
 from participants.models import Participant
+from staff.dashboards.figures import Filters, dashboard_figures
+from staff.dashboards.models import EnrollmentSummary, ParticipantFacts, StageSummary
+from staff.dashboards.summaries import dashboard_facts_refresh, summaries_rebuild
 from tests.factories import SiteFactory, UserFactory
 from tests.staff.conftest import staff_client
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from portal.staff.services import staff_deactivate
+from staff.services import staff_deactivate
 from tests.staff.conftest import US_IP, reauthenticated, staff_client
 
 pytestmark = pytest.mark.django_db

@@ -132,7 +132,7 @@ def test_a_few_reads_in_no_order_raise_no_alert(supporter, site_a, settings):
 def test_administrators_get_the_weekly_top_viewers_report(
     supporter, make_staff, site_a, admin_user, django_capture_on_commit_callbacks
 ):
-    from portal.tasks import staff_top_viewers_report
+    from staff.tasks import staff_top_viewers_report
 
     other = make_staff("support")
     people = [ParticipantFactory(site=site_a) for _ in range(3)]
@@ -148,4 +148,4 @@ def test_administrators_get_the_weekly_top_viewers_report(
     assert lines[0].split()[:2] == ["3", supporter.email]
     assert lines[1].split()[:2] == ["1", other.email]
     schedule = {entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "portal.tasks.staff_top_viewers_report" in schedule
+    assert "staff.tasks.staff_top_viewers_report" in schedule

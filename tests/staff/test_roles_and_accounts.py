@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from participants.models import User
 from portal.models import TravelException
-from portal.staff import services
-from portal.staff.roles import ROLES, roles_setup
+from staff import services
+from staff.roles import ROLES, roles_setup
 from tests.staff.conftest import reauthenticated, staff_client
 
 pytestmark = pytest.mark.django_db
@@ -137,7 +137,7 @@ def test_inactive_staff_are_disabled_after_90_days(recruiter):
 
 
 def test_demo_staff_have_totp(db):
-    from participants.dashboards.demo import seed_demo_staff
+    from staff.dashboards.demo import seed_demo_staff
 
     logins = seed_demo_staff()
     again = seed_demo_staff()

@@ -18,7 +18,7 @@ from django.utils import timezone
 from participants.models import User
 from portal.access_log import access_log_verify
 from portal.models import AccessEvent, RoleGrantRequest, TravelException
-from portal.staff import services
+from staff import services
 from tests.staff.conftest import ip_in, reauthenticated, staff_client
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,8 @@ class CampaignsConfig(AppConfig):
     label = "consent_campaigns"
 
     def ready(self) -> None:
+        # Imported here, not at the top: models are not loaded when apps.py is imported.
         from participants.consent.campaigns.home_panel import campaign_home_panel
-        from participants.home_panels import register_home_panel
+        from portal import hooks
 
-        register_home_panel(campaign_home_panel)
+        hooks.register_home_panel(campaign_home_panel)

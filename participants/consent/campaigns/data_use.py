@@ -12,26 +12,17 @@ downloads, and they can still withdraw. Under a “continue” campaign nothing 
 
 The gates call `data_use_paused` (one participant) or `not_paused` (a queryset filter).
 When the last pause waiting for a participant lifts, `data_use_resume_if_lifted` runs the
-registered resume hooks inside the same transaction (the results app queues its held
+resume hooks registered in portal.hooks inside the same transaction (the results app queues its held
 work, see `results/consent_pause.py`), so a signature never leaves work behind.
 """
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Q
 
 from participants.consent.campaigns.selectors import data_use_paused, paused_participant_ids
+from portal import hooks
 from portal.audit import audit_record
-
-ResumeHook = Callable[..., None]
-_resume_hooks: list[ResumeHook] = []
-
-
-def register_data_use_resumed_hook(hook: ResumeHook) -> None:
-    """`hook(participant=, actor=)`; registered in AppConfig.ready(); must be idempotent."""
-    if hook not in _resume_hooks:
-        _resume_hooks.append(hook)
 
 
 def not_paused(participant_field: str) -> Q:
@@ -54,6 +45,5 @@ def data_use_resume_if_lifted(*, participant: Any, actor: Any, why: str) -> bool
         participant=participant,
         data={"why": why},
     )
-    for hook in _resume_hooks:
-        hook(participant=participant, actor=actor)
+    hooks.data_use_resumed(participant=participant, actor=actor)
     return True

@@ -1,14 +1,14 @@
 """A re-consent task at the top of /me/ while a campaign waits for the participant."""
 
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from participants.consent.campaigns.selectors import open_memberships
+from portal.i18n import content_language
 
 
 def campaign_home_panel(request, participant) -> dict:
-    language = "es" if (get_language() or "en")[:2] == "es" else "en"
+    language = content_language()
     banners = []
     for member in open_memberships(participant):
         campaign = member.campaign

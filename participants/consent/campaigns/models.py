@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 
 
@@ -10,8 +11,6 @@ class Policy(models.TextChoices):
 
 
 def _private_storage():
-    from django.core.files.storage import storages
-
     return storages["private"]
 
 

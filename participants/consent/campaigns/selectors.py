@@ -4,7 +4,7 @@ from django.db.models import Exists, OuterRef
 
 from participants.consent.campaigns.models import Campaign, Member, Policy
 from participants.consent.models import GIVING, ConsentRecord
-from participants.dashboards.disclosure import suppress_matrix
+from portal.disclosure import suppress_matrix
 
 STATES = ("notified", "viewed", "reconsented", "declined", "withdrew")
 

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from participants.consent.campaigns.data_use import data_use_paused, data_use_resume_if_lifted
@@ -144,7 +145,6 @@ def campaign_decline(*, member: Member, actor: Any) -> None:
 def reminders_due(*, now: dt.datetime) -> list[int]:
     """Members still undecided, contactable, not opted out, not reminded for a week."""
     cutoff = now - dt.timedelta(days=settings.REMINDER_INTERVAL_DAYS)
-    from django.db.models import Exists, OuterRef, Q
 
     decided = ConsentRecord.objects.filter(
         participant=OuterRef("participant"), version=OuterRef("campaign__version")
@@ -167,8 +167,6 @@ def reminders_due(*, now: dt.datetime) -> list[int]:
 def reminder_send(*, member_pk: int, now: dt.datetime) -> bool:
     """Claims the member's reminder (conditional update) and queues it; False if taken."""
     cutoff = now - dt.timedelta(days=settings.REMINDER_INTERVAL_DAYS)
-    from django.db.models import Q
-
     claimed = (
         Member.objects.filter(pk=member_pk)
         .filter(Q(last_reminder_at__isnull=True) | Q(last_reminder_at__lte=cutoff))

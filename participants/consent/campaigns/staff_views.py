@@ -5,8 +5,6 @@ import re
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -16,17 +14,12 @@ from participants.consent.campaigns.forms import CampaignForm
 from participants.consent.campaigns.models import Campaign
 from participants.consent.campaigns.selectors import campaign_progress
 from portal.audit import audit_record
+from portal.decorators import staff_permission_required
 
 
-def _manager(request: HttpRequest) -> None:
-    if not request.user.is_staff or not request.user.has_perm(services.MANAGE):
-        raise PermissionDenied
-
-
-@login_required
+@staff_permission_required(services.MANAGE)
 @require_http_methods(["GET", "POST"])
 def campaigns(request: HttpRequest) -> HttpResponse:
-    _manager(request)
     form = CampaignForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -51,9 +44,8 @@ def _campaign(campaign_id: uuid.UUID) -> Campaign:
     return campaign
 
 
-@login_required
+@staff_permission_required(services.MANAGE)
 def progress(request: HttpRequest, campaign_id: uuid.UUID) -> HttpResponse:
-    _manager(request)
     campaign = _campaign(campaign_id)
     return render(
         request,
@@ -62,13 +54,12 @@ def progress(request: HttpRequest, campaign_id: uuid.UUID) -> HttpResponse:
     )
 
 
-@login_required
+@staff_permission_required(services.MANAGE)
 def ethics_document(request: HttpRequest, campaign_id: uuid.UUID) -> FileResponse:
     """The ethics board's approval letter, from private storage; each download is audited.
 
     It names no participant, so the row goes to the audit log, not the access log.
     """
-    _manager(request)
     campaign = _campaign(campaign_id)
     try:
         handle = campaign.ethics_document.open("rb")

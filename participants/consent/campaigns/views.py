@@ -6,14 +6,14 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from participants.consent.campaigns.diff import side_by_side
 from participants.consent.campaigns.selectors import membership_for
 from participants.consent.campaigns.services import campaign_decline, campaign_viewed
-from participants.selectors import participant_required
+from participants.decorators import participant_required
+from portal.i18n import content_language
 
 
 @participant_required
@@ -26,15 +26,15 @@ def reconsent(request: HttpRequest, campaign_id: uuid.UUID) -> HttpResponse:
         campaign_decline(member=member, actor=request.user)
         messages.success(request, _("Thank you. Your current consent stays as you signed it."))
         return redirect("participants:home")
-    language = "es" if (get_language() or "en")[:2] == "es" else "en"
+    language = content_language()
     campaign = member.campaign
     campaign_viewed(member=member, actor=request.user)
     form = campaign.version.form
     # The usual path: the questions first for the main consent, then the signature.
     if form.code == "primary":
-        next_url = reverse("participants:consent_comprehension")
+        next_url = reverse("consent:comprehension")
     else:
-        next_url = reverse("participants:consent_form", args=[form.code])
+        next_url = reverse("consent:form", args=[form.code])
     rows = side_by_side(campaign.from_version.text(language), campaign.version.text(language))
     return render(
         request,

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from portal.access_log import access_log_head
 from portal.backups import BackupError, backup_database, default_backup_path
 
 
@@ -12,8 +13,6 @@ class Command(BaseCommand):
         parser.add_argument("--output", type=Path, default=None)
 
     def handle(self, *args, **options):
-        from portal.access_log import access_log_head
-
         # The access log's head as the dump holds it, beside the dump: a restore that
         # lost the newest rows fails `verify_access_log --expect-head` against it.
         head = access_log_head()

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from results.engine.clinvar import ClinVarFormatError
 from results.releases import knowledge_base_release_register
+from results.services.reinterpretation import reinterpretation_start
 
 
 class Command(BaseCommand):
@@ -31,7 +32,5 @@ class Command(BaseCommand):
             f"{release.clinvar_records} records){'; current' if release.is_current else ''}"
         )
         if options["reinterpret"]:
-            from results.services import reinterpretation_start
-
             queued = reinterpretation_start(release=release, batch_size=int(options["batch_size"]))
             self.stdout.write(f"{queued} samples queued for re-interpretation")

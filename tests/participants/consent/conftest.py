@@ -8,18 +8,10 @@ from tests.participants.consent.helpers import pass_comprehension, sign
 
 
 @pytest.fixture(autouse=True)
-def _private_storage(settings, tmp_path):
+def _staff_network_and_private_storage(settings, _private_storage):
     # The test client calls from 127.0.0.1; the staff middleware refuses private
     # networks unless this is on.
     settings.STAFF_ALLOW_PRIVATE_NETWORKS = True
-    # Signed PDFs go to a throwaway folder, never the developer's var/private.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
-        },
-    }
 
 
 @pytest.fixture

@@ -20,15 +20,15 @@ from participants.consent.services import (
     ConsentError,
     ConsentTampered,
     ConsentVersionNotCurrent,
-    _gror_withdrawn_hooks,
     comprehension_record,
     consent_version_draft,
     consent_version_publish,
     consent_withdraw,
     normalize_name,
-    register_gror_withdrawn_hook,
 )
 from participants.models import JourneyState
+from portal.hooks import _gror_withdrawn as _gror_withdrawn_hooks
+from portal.hooks import register_gror_withdrawn_hook
 from portal.models import AuditEvent
 from tests.participants.consent.helpers import pass_comprehension, sign
 

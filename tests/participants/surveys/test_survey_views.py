@@ -16,12 +16,12 @@ def _start(ready):
 
 
 def page_url(response, page):
-    return reverse("participants:survey_page", args=[response.public_id, page])
+    return reverse("surveys:page", args=[response.public_id, page])
 
 
 def test_journey_link_and_survey_list_resolve(ready_client):
-    assert reverse("participants:survey", args=["the_basics"]) == "/me/surveys/the_basics/"
-    assert reverse("participants:surveys") == "/me/surveys/"
+    assert reverse("surveys:start", args=["the_basics"]) == "/me/surveys/the_basics/"
+    assert reverse("surveys:list") == "/me/surveys/"
     html = ready_client.get("/me/surveys/").content.decode()
     assert "The Basics" in html and "Opens after The Basics" in html
 
@@ -153,7 +153,7 @@ def test_page_not_reached_is_redirected(ready_client, ready):
     reply = ready_client.post(page_url(response, "housing"), {"housing_status": "OWN"})
     assert reply.status_code == 302 and reply["Location"] == page_url(response, "about_you")
     assert SurveyResponse.objects.get().answers == {}
-    review = reverse("participants:survey_review", args=[response.public_id])
+    review = reverse("surveys:review", args=[response.public_id])
     assert ready_client.get(review)["Location"] == page_url(response, "about_you")
     assert ready_client.post(review)["Location"] == page_url(response, "about_you")
     assert ready_client.get(page_url(response, "no_such_page")).status_code == 404
@@ -168,12 +168,12 @@ def test_anonymous_is_sent_to_log_in(client, ready):
 def test_review_then_double_submit_completes_once(ready_client, ready):
     response = _start(ready)
     walk(ready, response)
-    review = reverse("participants:survey_review", args=[response.public_id])
+    review = reverse("surveys:review", args=[response.public_id])
     html = ready_client.get(review).content.decode()
     assert "Check your answers" in html and "Mexico" in html and "Medicare" in html
     first = ready_client.post(review)
     second = ready_client.post(review)
-    done = reverse("participants:survey_done", args=[response.public_id])
+    done = reverse("surveys:done", args=[response.public_id])
     assert first["Location"] == done and second["Location"] == done
     assert SurveyResponse.objects.get().status == ResponseStatus.COMPLETED
     ready.refresh_from_db()

@@ -6,15 +6,9 @@ from tests.results.workflow.helpers import make_staff
 
 
 @pytest.fixture(autouse=True)
-def _private_storage(settings, tmp_path):
-    # Uploaded VCFs and PDFs go to a throwaway folder, never the developer's var/private.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
-        },
-    }
+def _staff_network_and_private_storage(settings, _private_storage):
+    # Private files go to a throwaway folder (tests/conftest.py); the test client calls
+    # from 127.0.0.1, which the staff middleware refuses unless this is on.
     settings.STAFF_ALLOW_PRIVATE_NETWORKS = True
 
 
@@ -32,21 +26,21 @@ def kb(db, tmp_path_factory):
 
 @pytest.fixture
 def data_manager(db):
-    from portal.staff.roles import DATA_MANAGER
+    from staff.roles import DATA_MANAGER
 
     return make_staff("dm@example.org", DATA_MANAGER)
 
 
 @pytest.fixture
 def counsellor(db):
-    from portal.staff.roles import COUNSELLOR
+    from staff.roles import COUNSELLOR
 
     return make_staff("gc1@example.org", COUNSELLOR)
 
 
 @pytest.fixture
 def second_counsellor(db):
-    from portal.staff.roles import COUNSELLOR
+    from staff.roles import COUNSELLOR
 
     return make_staff("gc2@example.org", COUNSELLOR)
 
@@ -54,14 +48,3 @@ def second_counsellor(db):
 @pytest.fixture
 def vcf_dir(tmp_path):
     return tmp_path / "vcfs"
-
-
-@pytest.fixture(autouse=True)
-def _language_reset():
-    # A request to /es/... leaves Spanish active in this thread (reverse() would then build
-    # /es/ URLs in the next test): start and end every test in the default language.
-    from django.utils import translation
-
-    translation.activate("en")
-    yield
-    translation.activate("en")

@@ -127,7 +127,7 @@ def make_staff(email: str, *roles: str):
     from django.contrib.auth.models import Group
 
     from participants.models import User
-    from portal.staff.roles import roles_setup
+    from staff.roles import roles_setup
 
     roles_setup()
     user = User.objects.create_user(
@@ -142,7 +142,7 @@ def make_staff(email: str, *roles: str):
 def ingest(actor, entries, vcf_dir, *, capture):
     """Uploads a manifest of (participant, source 1kGP sample, new sample id) and runs the
     queued work (eager Celery) to the end. `capture` is django_capture_on_commit_callbacks."""
-    from results.intake import UploadedFiles, sample_manifest_ingest
+    from results.manifests import UploadedFiles, sample_manifest_ingest
 
     rows, files = [], []
     for participant, source, sample_id in entries:

@@ -8,9 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from portal.models import AccessEvent, AuditEvent
-from results import services
-from results.intake import UploadedFiles, sample_manifest_ingest
+from results.manifests import UploadedFiles, sample_manifest_ingest
 from results.models import Interpretation, Report, ReportState, Sample
+from results.services import interpretation_queue
 from tests.results.reports.test_report_redesign import MHS_FINDING, factory_result
 from tests.results.workflow.helpers import NEGATIVE, make_report, renamed_vcf, upload
 
@@ -68,7 +68,7 @@ def test_engine_receives_the_lab_flags(monkeypatch, participant, kb, data_manage
         seen.update(kwargs)
         return {**factory_result(), "knowledge_base": {"release": kb.release}}
 
-    monkeypatch.setattr(services, "interpret_vcf", fake_engine)
+    monkeypatch.setattr(interpretation_queue, "interpret_vcf", fake_engine)
     vcf = renamed_vcf(NEGATIVE, "PV-9", vcf_dir)
     outcome = _ingest(
         data_manager,
@@ -77,8 +77,8 @@ def test_engine_receives_the_lab_flags(monkeypatch, participant, kb, data_manage
         defaults={"absent_is_reference": True},
     )
     interpretation = Interpretation.objects.get(sample=outcome.accepted[0])
-    services.interpretation_claim(interpretation_id=interpretation.pk)
-    assert services.interpretation_execute(interpretation_id=interpretation.pk)
+    interpretation_queue.interpretation_claim(interpretation_id=interpretation.pk)
+    assert interpretation_queue.interpretation_execute(interpretation_id=interpretation.pk)
     assert seen["absent_is_reference"] is True  # the manifest-wide attestation
     assert seen["declared_wgs"] is False and seen["outside_calls"] is None
     assert seen["sex"] == "male"

@@ -5,20 +5,19 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from portal.models import AuditEvent
 from results import release_policy
 from results.models import Interpretation, Report, ReportState, Sample
-from results.services import (
+from results.services.report_building import reports_advance, reports_create_for
+from results.services.report_states import ReportTransitionError, report_transition
+from results.services.review import (
     PolicyError,
-    ReportTransitionError,
     interpretation_qc_decide,
     report_confirmation_record,
     report_release,
     report_review,
-    report_transition,
-    reports_advance,
-    reports_create_for,
 )
 from tests.results.reports.test_report_redesign import MHS_FINDING, _call, factory_result
 from tests.results.workflow.helpers import give_gror, make_report
@@ -30,7 +29,7 @@ YES = {"pgx": "yes", "disease_risk": "yes", "traits": "yes"}
 
 @pytest.fixture
 def opted_in(participant):
-    from results.services import results_preference_set
+    from results.services.preferences import results_preference_set
 
     give_gror(participant)
     results_preference_set(participant=participant, actor=participant.user, **YES)
@@ -43,7 +42,7 @@ def _built(participant, kb, result, *, qc_status="pass"):
     interpretation = report.interpretation
     Interpretation.objects.filter(pk=interpretation.pk).update(qc_status=qc_status)
     report.delete()  # let the service create every type from the interpretation
-    from results.services import report_prepare
+    from results.services.report_building import report_prepare
 
     for pk in reports_create_for(interpretation_id=interpretation.pk):
         report_prepare(report_id=pk)
@@ -121,6 +120,7 @@ def test_qc_fail_rejected_withholds_for_good(opted_in, kb, data_manager, counsel
             interpretation=interpretation, actor=counsellor, decision="cleared", reason="fine"
         )
     assert refused.value.code == "permission"
+    assert isinstance(refused.value, PermissionDenied)  # a permission error, not a rule
     interpretation_qc_decide(
         interpretation=interpretation,
         actor=data_manager,
@@ -199,6 +199,7 @@ def test_positive_needs_confirmation_before_review(
             confirmed_on=dt.date(2026, 1, 2),
         )
     assert not_dm.value.code == "permission"
+    assert isinstance(not_dm.value, PermissionDenied)  # a permission error, not a rule
     with pytest.raises(PolicyError) as future:
         report_confirmation_record(
             report=risk,

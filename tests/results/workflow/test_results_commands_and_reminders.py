@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from results.engine.clinvar import write_release
 from results.models import CounsellingContact, KnowledgeBaseRelease, Report, ReportState
-from results.services import counselling_contact_record
+from results.services.review import counselling_contact_record
 from results.tasks import send_counselling_reminders
 from tests.results.workflow.helpers import give_gror, make_report
 

@@ -16,14 +16,11 @@ from participants.surveys.management.commands.export_survey_responses_fhir impor
 )
 from participants.surveys.models import SurveyResponse
 from portal.models import AuditEvent
-from portal.staff.roles import CONSENT_MANAGER
 from results.models import Interpretation, Report, ReportState, Sample
-from results.services import (
-    ReportTransitionError,
-    report_release,
-    report_review,
-    results_preference_set,
-)
+from results.services.preferences import results_preference_set
+from results.services.report_states import ReportTransitionError
+from results.services.review import report_release, report_review
+from staff.roles import CONSENT_MANAGER
 from tests.factories import ParticipantFactory
 from tests.participants.campaigns.conftest import _v2, ethics_pdf
 from tests.participants.consent.helpers import pass_comprehension, sign

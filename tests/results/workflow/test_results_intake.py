@@ -8,7 +8,7 @@ import gzip
 
 import pytest
 
-from results.intake import (
+from results.manifests import (
     FolderFiles,
     ManifestError,
     UploadedFiles,

@@ -9,7 +9,8 @@ from pypdf import PdfReader
 from results.engine.interpretation import interpret_vcf
 from results.engine.outside_calls import parse_outside_text
 from results.models import ReportDocument, ReportState, ReportView
-from results.services import report_transition, results_preference_set
+from results.services.preferences import results_preference_set
+from results.services.report_states import report_transition
 from tests.results.workflow.helpers import NEGATIVE, POSITIVE, give_gror, kgp_vcf, make_report
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from results.models import (
     ReportState,
     Sample,
 )
-from results.services import results_preference_set
+from results.services.preferences import results_preference_set
 from tests.results.workflow.helpers import NEGATIVE, POSITIVE, give_gror, ingest
 
 pytestmark = pytest.mark.django_db

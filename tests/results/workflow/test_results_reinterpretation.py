@@ -1,15 +1,18 @@
 """A new knowledge-base release re-interprets every sample; changes make new versions."""
 
-import pytest
+from unittest import mock
 
+import pytest
+from kombu.exceptions import OperationalError
+
+from portal.celery import app as celery_app
+from portal.outbox import OutboxMessage, dispatch_outbox
 from results.engine.clinvar import ClinVarRecord, write_release
 from results.models import Interpretation, RecontactTask, Report, ReportState
 from results.releases import knowledge_base_release_register
-from results.services import (
-    interpretation_claim_batch,
-    reinterpretation_start,
-    results_preference_set,
-)
+from results.services.interpretation_queue import interpretation_claim_batch
+from results.services.preferences import results_preference_set
+from results.services.reinterpretation import reinterpretation_start
 from tests.results.workflow.helpers import NEGATIVE, give_gror, ingest
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +132,34 @@ def test_batches_claim_with_a_conditional_update(cohort, tmp_path):
     assert interpretation_claim_batch(release_id=release.pk, size=5, token="task-c") == []
     # A redelivered task (same id) takes its own rows back; nobody else can.
     assert interpretation_claim_batch(release_id=release.pk, size=5, token="task-a") == first
+
+
+def test_a_broker_outage_delays_a_reinterpretation_and_never_strands_it(
+    cohort, tmp_path, django_capture_on_commit_callbacks
+):
+    release, _ = knowledge_base_release_register(
+        clinvar_path=write_release([], directory=tmp_path, release="2026-04")
+    )
+    # What Celery raises when Redis refuses the connection.
+    refused = OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+    celery_app.conf.task_always_eager = False
+    try:
+        with (
+            mock.patch.object(celery_app.Task, "apply_async", side_effect=refused),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            assert reinterpretation_start(release=release, batch_size=25, parallel=2) == 2
+    finally:
+        celery_app.conf.task_always_eager = True
+    # The batch tasks committed with the rows, as outbox messages the broker never took.
+    pending = list(OutboxMessage.objects.filter(task_name="results.tasks.reinterpret_batch"))
+    assert [(m.args, m.published_at) for m in pending] == [([release.pk, 25], None)] * 2
+    assert all("Connection refused" in m.last_error for m in pending)
+    assert not Interpretation.objects.filter(release=release, state="done").exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch_outbox()  # the broker is back: the beat's dispatcher sends them
+    assert Interpretation.objects.filter(release=release, state="done").count() == 2
+    assert not OutboxMessage.objects.filter(
+        task_name="results.tasks.reinterpret_batch", published_at__isnull=True
+    ).exists()

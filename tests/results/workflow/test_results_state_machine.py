@@ -3,19 +3,19 @@
 import itertools
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from portal.models import AuditEvent
 from results.models import ReportState, ReportTransition
-from results.services import (
+from results.services.report_states import (
     COUNSELLOR,
     PARTICIPANT,
     SYSTEM,
     TRANSITIONS,
     ReportTransitionError,
-    report_release,
-    report_review,
     report_transition,
 )
+from results.services.review import report_release, report_review
 from tests.results.workflow.helpers import confirm, make_report
 
 pytestmark = pytest.mark.django_db
@@ -141,6 +141,7 @@ def test_counsellor_cannot_release_own_review(
     with pytest.raises(ReportTransitionError) as refused:
         report_release(report=report, actor=data_manager)
     assert refused.value.code == "permission"
+    assert isinstance(refused.value, PermissionDenied)  # a permission error, not a rule
     report.refresh_from_db()
     assert report.state == S.REVIEWED
     report_release(report=report, actor=second_counsellor)
@@ -158,3 +159,19 @@ def test_only_the_participant_marks_viewed(participant, outsider, kb, counsellor
     report_transition(report=report, to_state=S.VIEWED, actor=participant.user)
     report.refresh_from_db()
     assert report.state == S.VIEWED and report.first_viewed_at is not None
+
+
+def test_a_transition_brings_the_callers_report_up_to_date_and_returns_it(
+    participant, kb, counsellor
+):
+    report = make_report(
+        participant, kb, state=S.NEEDS_REVIEW, report_type="disease_risk", positive=True
+    )
+    confirm(report)
+    assert report.reviewed_by is None  # cached on the caller's object before the change
+    returned = report_review(report=report, actor=counsellor, note="discussed")
+    assert returned is report  # one object: never a second copy
+    assert report.state == S.REVIEWED and report.review_note == "discussed"
+    assert report.reviewed_by == counsellor  # the stale cached relation was dropped
+    report.refresh_from_db()
+    assert report.state == S.REVIEWED

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from participants.enrollment import participant_withdraw
 from results.models import Interpretation, RecontactTask, Report, ReportState, ReportView
-from results.services import results_preference_set
+from results.services.preferences import results_preference_set
 from tests.results.workflow.helpers import give_gror, make_report, withdraw_gror
 
 pytestmark = pytest.mark.django_db
@@ -141,7 +141,7 @@ def test_leaving_the_program_hides_everything_for_good(
 def test_superseded_report_redirects_to_the_newer_version(
     participant_client, participant, released, kb
 ):
-    from results.services import report_transition
+    from results.services.report_states import report_transition
 
     newer = make_report(
         participant,
@@ -197,7 +197,7 @@ def _other_release(kb):
 
 
 def test_two_views_at_once_mark_viewed_once(participant, released):
-    from results.services import report_view_record
+    from results.services.report_states import report_view_record
 
     stale = Report.objects.get(pk=released.pk)  # loaded before the other tab's view
     report_view_record(report=released, participant=participant, fmt="html", language="en")

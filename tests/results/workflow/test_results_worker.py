@@ -34,7 +34,8 @@ from django.conf import settings
 
 from results.engine.interpretation import interpret_vcf
 from results.models import Interpretation, Report, ReportDocument, ReportState
-from results.services import report_release, report_review, results_preference_set
+from results.services.preferences import results_preference_set
+from results.services.review import report_release, report_review
 from tests.factories import ParticipantFactory
 from tests.killable_worker import RESTORE_AFTER, Workers, isolated_broker
 from tests.results.workflow.helpers import (
@@ -66,7 +67,7 @@ def _cohort(n):
 
 
 def _ingest(actor, people, vcf_dir, prefix):
-    from results.intake import UploadedFiles, sample_manifest_ingest
+    from results.manifests import UploadedFiles, sample_manifest_ingest
 
     rows, files = [], []
     for i, person in enumerate(people):

@@ -2,6 +2,7 @@ from collections.abc import Iterator
 
 from django.core.management.base import BaseCommand
 
+from participants.consent.campaigns.selectors import paused_participant_ids
 from participants.models import WithdrawalTier
 from participants.surveys.fhir import questionnaire_response, write_ndjson
 from participants.surveys.models import ResponseStatus, SurveyResponse
@@ -15,7 +16,6 @@ def completed_responses(survey: str | None = None) -> Iterator[dict]:
     participants who withdrew with "no further use of my data" (tier 2, 3) are left out, and
     so are those a "pause data use" re-consent campaign is still waiting for.
     """
-    from participants.consent.campaigns.selectors import paused_participant_ids
 
     responses = (
         SurveyResponse.objects.filter(status=ResponseStatus.COMPLETED)

@@ -1,6 +1,0 @@
-from django.urls import path
-
-from participants.operations import views
-
-app_name = "staff_operations"
-urlpatterns = [path("", views.operations, name="figures")]
