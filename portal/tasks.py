@@ -5,7 +5,6 @@ from celery import shared_task
 from portal.access_log import access_log_anchor as anchor
 from portal.outbox import OutboxMessage
 from portal.outbox import dispatch_outbox as dispatch
-from portal.private_files import has_local_paths
 from portal.staff_security import staff_alert_digest as digest
 from portal.staff_security import staff_mail_send
 from portal.storage_sweep import private_orphans_sweep
@@ -28,10 +27,6 @@ def dispatch_outbox() -> int:
 def sweep_private_orphans() -> int:
     """Daily: deletes private files no row refers to (a worker killed between write and commit)."""
 
-    if not has_local_paths():
-        # Object storage: the sweep walks a folder tree; see docs/deploy.md (orphans).
-        logging.getLogger(__name__).info("storage sweep: private storage is not a folder")
-        return 0
     return len(private_orphans_sweep())
 
 
