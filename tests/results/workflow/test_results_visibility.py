@@ -4,7 +4,14 @@ import pytest
 from django.urls import reverse
 
 from participants.enrollment import participant_withdraw
-from results.models import Interpretation, RecontactTask, Report, ReportState, ReportView
+from results.models import (
+    Interpretation,
+    RecontactTask,
+    Report,
+    ReportFragment,
+    ReportState,
+    ReportView,
+)
 from results.services.preferences import results_preference_set
 from tests.results.workflow.helpers import give_gror, make_report, withdraw_gror
 
@@ -21,9 +28,14 @@ def _choose(participant, **values):
 def released(participant, kb):
     give_gror(participant)
     _choose(participant)
-    return make_report(
+    from django.utils import timezone
+
+    report = make_report(
         participant, kb, state=S.RELEASED, report_type="pgx", result=_minimal_result()
     )
+    report.released_at = timezone.now()  # as the release sets it: the page is then stored
+    report.save(update_fields=["released_at"])
+    return report
 
 
 def _minimal_result():
@@ -204,3 +216,88 @@ def test_two_views_at_once_mark_viewed_once(participant, released):
     report_view_record(report=stale, participant=participant, fmt="html", language="en")
     assert ReportView.objects.filter(report=released).count() == 2
     assert released.transitions.filter(to_state=S.VIEWED).count() == 1
+
+
+def test_report_page_is_pinned_in_queries(
+    participant_client, participant, released, django_assert_max_num_queries
+):
+    url = reverse("results:report", args=[released.pk])
+    # The first view marks it viewed (and stores the page, which the release task does).
+    assert participant_client.get(url).status_code == 200
+    assert ReportFragment.objects.filter(report=released, language="en").exists()
+    # user, participant, the report with its gates and stored page (one query), the view
+    # event (one INSERT, no transaction). The session comes from the cache.
+    with django_assert_max_num_queries(4):
+        response = participant_client.get(url)
+    assert response.status_code == 200 and b"CYP2C19" in response.content
+    assert ReportView.objects.filter(report=released).count() == 2
+    assert released.transitions.filter(to_state=S.VIEWED).count() == 1
+
+
+def _gror_record(participant, *, decision, expires_at=None, signed_at=None):
+    """A gror record written straight to the table (the services never write an expired one)."""
+    from django.utils import timezone
+
+    from participants.consent.models import ConsentRecord
+
+    latest = ConsentRecord.objects.filter(
+        participant=participant, version__form__code="gror"
+    ).first()
+    return ConsentRecord.objects.create(
+        participant=participant,
+        version=latest.version,
+        language="en",
+        decision=decision,
+        typed_name="Ana García",
+        signed_at=signed_at or timezone.now(),
+        text_sha256=latest.text_sha256,
+        expires_at=expires_at,
+    )
+
+
+def test_report_page_follows_the_gror_decision_in_force(participant_client, participant, released):
+    """The page's one-query gate reads gror as participants.consent.selectors does: the
+    newest record wins, an expired one counts as none."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from participants.consent.selectors import current_decision
+
+    url = reverse("results:report", args=[released.pk])
+    now = timezone.now()
+    histories = [
+        ({"decision": "not_sure"}, False),
+        ({"decision": "yes"}, True),
+        ({"decision": "yes", "expires_at": now - dt.timedelta(minutes=1)}, False),
+        ({"decision": "yes", "expires_at": now + dt.timedelta(days=30)}, True),
+        # An older record signed later in the table does not override the newest one.
+        ({"decision": "no", "signed_at": now - dt.timedelta(days=400)}, True),
+        ({"decision": "no"}, False),
+    ]
+    for record, shown in histories:
+        _gror_record(participant, **record)
+        assert (current_decision(participant, "gror") == "yes") is shown
+        response = participant_client.get(url)
+        assert response.status_code == (200 if shown else 404), record
+        if not shown:
+            assert b"This result is gone" in response.content
+
+
+def test_withdrawn_participant_with_gror_yes_sees_why(participant_client, participant, released):
+    """Withdrawal from further use hides results even while the gror record still says yes."""
+    from participants.models import Participant
+
+    Participant.objects.filter(pk=participant.pk).update(withdrawal_tier=2)
+    response = participant_client.get(reverse("results:report", args=[released.pk]))
+    assert response.status_code == 404
+    assert b"This result is gone" in response.content
+    assert not ReportView.objects.exists()
+
+
+def test_opted_out_of_another_type_still_sees_this_one(participant_client, participant, released):
+    """The choice read is the one for the report's own type."""
+    _choose(participant, traits="no", disease_risk="no")
+    assert participant_client.get(reverse("results:report", args=[released.pk])).status_code == 200
+    _choose(participant, pgx="no", traits="yes", disease_risk="yes")
+    assert participant_client.get(reverse("results:report", args=[released.pk])).status_code == 404
