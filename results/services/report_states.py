@@ -131,6 +131,9 @@ def report_transition(
     locked = (
         Report.objects.select_for_update(of=("self",))
         .select_related("participant", "interpretation")
+        # The guards read the interpretation's QC columns, never the engine's JSON (~140 kB
+        # for a genome): a participant's first view decoded it for nothing.
+        .defer("interpretation__result")
         .get(pk=report.pk)
     )
     from_state = locked.state
