@@ -69,7 +69,7 @@ def current_decision(participant: Participant, code: str) -> str | None:
 
 def decision_in_force_sql(*, participant_column: str, code_param: str) -> str:
     """`current_decision` as a scalar SQL subquery, for a query that gates on consent in
-    the same round trip (the report page: results.selectors.report_for_owner).
+    the same round trip (the report page: results.selectors.report_for_user).
 
     `participant_column` is the outer query's participant id column; the form code is the
     named parameter `code_param` (%(name)s). The same rule as `current_decision`: the

@@ -233,9 +233,9 @@ def test_report_page_is_pinned_in_queries(
         q for q in first.captured_queries if '"results_interpretation"."result"' in q["sql"]
     ]
     assert released.transitions.filter(to_state=S.VIEWED).count() == 1
-    # user, participant, the report with its gates and stored page (one query), the view
-    # event (one INSERT, no transaction). The session comes from the cache.
-    with django_assert_max_num_queries(4):
+    # The user, then the report with its owner, gates and stored page (one query), then the
+    # view event (one INSERT, no transaction). The session comes from the cache.
+    with django_assert_max_num_queries(3):
         response = participant_client.get(url)
     assert response.status_code == 200 and b"CYP2C19" in response.content
     assert ReportView.objects.filter(report=released).count() == 2
@@ -309,3 +309,18 @@ def test_opted_out_of_another_type_still_sees_this_one(participant_client, parti
     assert participant_client.get(reverse("results:report", args=[released.pk])).status_code == 200
     _choose(participant, pgx="no", traits="yes", disease_risk="yes")
     assert participant_client.get(reverse("results:report", args=[released.pk])).status_code == 404
+
+
+def test_report_page_is_a_404_for_staff_and_asks_visitors_to_log_in(client, released):
+    """The page finds the owner itself (no @participant_required): a staff account, which
+    has no participant record, gets the plain 404; a visitor goes to the log-in page."""
+    from tests.participants.consent.helpers import make_staff
+
+    url = reverse("results:report", args=[released.pk])
+    response = client.get(url)
+    assert response.status_code == 302 and "login" in response.url
+    client.force_login(make_staff(perms=["review_report"]))
+    response = client.get(url)
+    assert response.status_code == 404
+    assert b"This result is not shown" not in response.content
+    assert not ReportView.objects.exists()
