@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.request import Request, build_opener
 
 from bench.harness import figure, percentile
-from bench.server import PY, ROOT, bench_env, gunicorn, reset_database
+from bench.server import PY, ROOT, bench_env, gunicorn, reset_database, server_cpu_seconds
 
 SAMPLES = int(
     os.environ.get("BENCH_RESULTS_SAMPLES", "100")
@@ -92,10 +92,12 @@ def run() -> dict:
             for session, report_id in targets[:4]:  # warm both workers
                 _get(opener, f"{base}/me/results/{report_id}/", session)
             jobs = [t for t in targets for _ in range(REQUESTS_PER_PARTICIPANT)]
+            server_cpu = server_cpu_seconds(base)
             with ThreadPoolExecutor(CONCURRENCY) as pool:
                 latencies = list(
                     pool.map(lambda t: _get(opener, f"{base}/me/results/{t[1]}/", t[0]), jobs)
                 )
+            server_cpu_ms = (server_cpu_seconds(base) - server_cpu) / len(jobs) * 1000
     elapsed = cohort["elapsed_s"]
     samples_per_hour = cohort["samples"] / elapsed * 3600
     reports_per_hour = cohort["reports"] / elapsed * 3600
@@ -116,8 +118,8 @@ def run() -> dict:
             f"GET /me/results/<id>/ (stored fragment + per-request chrome + view event), "
             f"{CONCURRENCY} concurrent "
             f"participants x {REQUESTS_PER_PARTICIPANT}, gunicorn 2 sync workers; load generator "
-            f"on the same 2 cores; median {percentile(latencies, 50) * 1000:.0f} ms; load "
-            f"average {os.getloadavg()[0]:.1f} when done",
+            f"on the same 2 cores; median {percentile(latencies, 50) * 1000:.0f} ms; gunicorn "
+            f"CPU {server_cpu_ms:.1f} ms/request; load average {os.getloadavg()[0]:.1f} when done",
         ),
         "cohort_reports_per_hour": figure(reports_per_hour, "reports/h", detail),
         "cohort_worker_peak_rss_mb": figure(

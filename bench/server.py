@@ -47,6 +47,20 @@ def reset_database() -> None:
     subprocess.run([PY, "manage.py", "migrate", "-v0"], cwd=ROOT, env=bench_env(), check=True)
 
 
+def server_cpu_seconds(base: str) -> float:
+    """CPU time (user + system) used so far by the gunicorn serving `base` (its master and
+    workers, found by the bind address on their command line)."""
+    import psutil
+
+    bind = base.removeprefix("http://")
+    total = 0.0
+    for proc in psutil.process_iter(["cmdline", "cpu_times"]):
+        if bind in (proc.info["cmdline"] or []):
+            times = proc.info["cpu_times"]
+            total += times.user + times.system
+    return total
+
+
 @contextmanager
 def gunicorn(workers: int = 2):
     port = _free_port()

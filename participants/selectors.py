@@ -15,9 +15,12 @@ S = JourneyState
 def participant_for_user(user) -> Participant:
     """The logged-in user's own participant record, or 404 (staff have none)."""
     try:
-        return Participant.objects.select_related("user").get(user=user)
+        participant = Participant.objects.get(user=user)
     except Participant.DoesNotExist as exc:
         raise Http404 from exc
+    # The user is loaded already (the request's): reuse it rather than join its row again.
+    participant.user = user
+    return participant
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ def report_fragment(report: Report, *, language: str) -> str:
     """
     if report.state not in RELEASED_STATES or report.released_at is None:
         return report_html(report, language=language)
-    if "stored_html" in report.__dict__:  # fetched with the report (selectors.report_for_owner)
+    if "stored_html" in report.__dict__:  # fetched with the report (selectors.report_for_user)
         stored = report.stored_html
     else:
         stored = (

@@ -1,12 +1,13 @@
 """Participant pages under /me/results/: tracker, choices, report page, PDFs."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from participants.decorators import participant_required
+from participants.decorators import participant_activate, participant_required
 from participants.models import JourneyState
 from portal.i18n import content_language
 from results.documents import document_bytes, document_render, report_fragment
@@ -16,7 +17,7 @@ from results.selectors import (
     ReportGone,
     latest_shown,
     preference_for,
-    report_for_owner,
+    report_for_user,
     results_tracker,
 )
 from results.services.preferences import results_preference_set
@@ -35,21 +36,16 @@ def _gone(request: HttpRequest, reason: str) -> HttpResponse:
 def _owned(request: HttpRequest, pk: int, *, language: str | None = None):
     """The report, or a response explaining why it is not shown (always a 404)."""
     try:
-        return report_for_owner(request.participant, pk, language=language), None
+        return report_for_user(request.user, pk, language=language), None
     except ReportGone as gone:
         if gone.reason == "superseded":
-            return None, _superseded(request, pk)
+            return None, _superseded(request, gone.report)
         return None, _gone(request, gone.reason)
 
 
-def _superseded(request: HttpRequest, pk: int) -> HttpResponse:
-    report_type = (
-        Report.objects.filter(pk=pk, participant=request.participant)
-        .values_list("report_type", flat=True)
-        .first()
-    )
-    newer = latest_shown(request.participant, report_type) if report_type else None
-    if newer is not None and newer.pk != pk:
+def _superseded(request: HttpRequest, report: Report) -> HttpResponse:
+    newer = latest_shown(report.participant, report.report_type)
+    if newer is not None and newer.pk != report.pk:
         return redirect("results:report", pk=newer.pk)
     return _gone(request, "superseded")
 
@@ -81,13 +77,16 @@ def choices(request: HttpRequest) -> HttpResponse:
     return render(request, "results/choices.html", {"form": form, "allowed": tracker["allowed"]})
 
 
-@participant_required
+# Not @participant_required: the owner comes with the report in the same query
+# (report_for_user), one query fewer on the participants' busiest page.
+@login_required
 @require_GET
 def report_page(request: HttpRequest, pk: int) -> HttpResponse:
     language = content_language()
     report, refused = _owned(request, pk, language=language)
     if refused is not None:
         return refused
+    participant_activate(request, report.participant)
     body = report_fragment(report, language=language)
     report_view_record(
         report=report, participant=request.participant, fmt="html", language=language

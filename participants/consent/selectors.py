@@ -67,6 +67,27 @@ def current_decision(participant: Participant, code: str) -> str | None:
     return record.decision
 
 
+def decision_in_force_sql(*, participant_column: str, code_param: str) -> str:
+    """`current_decision` as a scalar SQL subquery, for a query that gates on consent in
+    the same round trip (the report page: results.selectors.report_for_user).
+
+    `participant_column` is the outer query's participant id column; the form code is the
+    named parameter `code_param` (%(name)s). The same rule as `current_decision`: the
+    newest record on the form (signed_at, then id), None when it has expired.
+    """
+    record = ConsentRecord._meta.db_table
+    version = ConsentVersion._meta.db_table
+    form = ConsentForm._meta.db_table
+    return (
+        "(SELECT CASE WHEN record.expires_at IS NULL OR record.expires_at > now() "  # noqa: S608 - model names, parameters
+        "THEN record.decision END "
+        f"FROM {record} record JOIN {version} version ON version.id = record.version_id "
+        f"JOIN {form} form ON form.id = version.form_id "
+        f"WHERE record.participant_id = {participant_column} AND form.code = %({code_param})s "
+        "ORDER BY record.signed_at DESC, record.id DESC LIMIT 1)"
+    )
+
+
 def gror_allows_results(participant: Participant) -> bool:
     """What the results app asks: may this participant see genomic results?"""
     return current_decision(participant, "gror") == Decision.YES

@@ -136,6 +136,9 @@ def report_transition(
     locked = (
         Report.objects.select_for_update(of=("self",))
         .select_related("participant", "interpretation")
+        # The guards read the interpretation's QC columns, never the engine's JSON (~140 kB
+        # for a genome): a participant's first view decoded it for nothing.
+        .defer("interpretation__result")
         .get(pk=report.pk)
     )
     from_state = locked.state
@@ -179,18 +182,25 @@ def _queue_documents(report_id: int) -> None:
     outbox_enqueue(task_name="results.tasks.render_report_documents", args=[report_id])
 
 
-@transaction.atomic
 def report_view_record(
     *, report: Report, participant: Participant, fmt: str, language: str
 ) -> ReportView:
     """Every view by the participant is an event; the first one marks the report viewed."""
-    view = ReportView.objects.create(
-        report=report, participant=participant, format=fmt, language=language[:2]
-    )
-    if report.state == S.RELEASED:
+    if report.state != S.RELEASED:
+        # Viewed before (nearly every view): the event is one INSERT, atomic by itself, so
+        # it runs without BEGIN and COMMIT around it (two round trips per report page).
+        return _view_insert(report, participant, fmt, language)
+    with transaction.atomic():
+        view = _view_insert(report, participant, fmt, language)
         # A concurrent view (another tab) may have marked it first.
         with contextlib.suppress(ReportTransitionError):
             report_transition(
                 report=report, to_state=S.VIEWED, actor=participant.user, reason=f"viewed ({fmt})"
             )
     return view
+
+
+def _view_insert(report: Report, participant: Participant, fmt: str, language: str) -> ReportView:
+    return ReportView.objects.create(
+        report=report, participant=participant, format=fmt, language=language[:2]
+    )

@@ -126,6 +126,22 @@ def test_every_footer_page_exists_in_both_languages(client, prefix, settings):
     assert len(texts) == len(FOOTER_PAGES)
 
 
+def test_the_footer_rendered_once_per_language_follows_language_and_settings(client, settings):
+    """The footer is kept per process (portal/templatetags/chrome.py): each language gets
+    its own, and a change of the program's details shows at once."""
+
+    def footer(path):
+        body = client.get(path).content.decode()
+        return body[body.index('<footer class="site-footer">') : body.index("</footer>")]
+
+    english, spanish = footer("/about/"), footer("/es/about/")
+    assert "Funded by" in english and 'href="/privacy/"' in english
+    assert "Financiado por" in spanish and 'href="/es/privacy/"' in spanish
+    assert footer("/faq/") == english  # served again, identical
+    settings.PROGRAM = {**settings.PROGRAM, "ethics_approval": "IRB-NEW-42"}
+    assert "IRB-NEW-42" in footer("/about/") and "IRB-NEW-42" in footer("/es/about/")
+
+
 def test_trust_pages_come_from_settings(client, settings):
     settings.PROGRAM = {
         **settings.PROGRAM,

@@ -1,10 +1,19 @@
 """Who sees what: opt-in shows and hides at once, gror withdrawal hides and cancels, 404s."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from participants.enrollment import participant_withdraw
-from results.models import Interpretation, RecontactTask, Report, ReportState, ReportView
+from results.documents import report_fragments_store
+from results.models import (
+    Interpretation,
+    RecontactTask,
+    Report,
+    ReportState,
+    ReportView,
+)
 from results.services.preferences import results_preference_set
 from tests.results.workflow.helpers import give_gror, make_report, withdraw_gror
 
@@ -21,9 +30,14 @@ def _choose(participant, **values):
 def released(participant, kb):
     give_gror(participant)
     _choose(participant)
-    return make_report(
+    from django.utils import timezone
+
+    report = make_report(
         participant, kb, state=S.RELEASED, report_type="pgx", result=_minimal_result()
     )
+    report.released_at = timezone.now()  # as the release sets it: the page is then stored
+    report.save(update_fields=["released_at"])
+    return report
 
 
 def _minimal_result():
@@ -204,3 +218,109 @@ def test_two_views_at_once_mark_viewed_once(participant, released):
     report_view_record(report=stale, participant=participant, fmt="html", language="en")
     assert ReportView.objects.filter(report=released).count() == 2
     assert released.transitions.filter(to_state=S.VIEWED).count() == 1
+
+
+def test_report_page_is_pinned_in_queries(
+    participant_client, participant, released, django_assert_max_num_queries
+):
+    url = reverse("results:report", args=[released.pk])
+    report_fragments_store(report=released)  # as the release task does
+    # The first view marks it viewed without reading the engine's JSON: the stored page
+    # needs none, the state machine's guards neither.
+    with CaptureQueriesContext(connection) as first:
+        assert participant_client.get(url).status_code == 200
+    assert not [
+        q for q in first.captured_queries if '"results_interpretation"."result"' in q["sql"]
+    ]
+    assert released.transitions.filter(to_state=S.VIEWED).count() == 1
+    # The user, then the report with its owner, gates and stored page (one query), then the
+    # view event (one INSERT, no transaction). The session comes from the cache.
+    with django_assert_max_num_queries(3):
+        response = participant_client.get(url)
+    assert response.status_code == 200 and b"CYP2C19" in response.content
+    assert ReportView.objects.filter(report=released).count() == 2
+    assert released.transitions.filter(to_state=S.VIEWED).count() == 1
+
+
+def _gror_record(participant, *, decision, expires_at=None, signed_at=None):
+    """A gror record written straight to the table (the services never write an expired one)."""
+    from django.utils import timezone
+
+    from participants.consent.models import ConsentRecord
+
+    latest = ConsentRecord.objects.filter(
+        participant=participant, version__form__code="gror"
+    ).first()
+    return ConsentRecord.objects.create(
+        participant=participant,
+        version=latest.version,
+        language="en",
+        decision=decision,
+        typed_name="Ana García",
+        signed_at=signed_at or timezone.now(),
+        text_sha256=latest.text_sha256,
+        expires_at=expires_at,
+    )
+
+
+def test_report_page_follows_the_gror_decision_in_force(participant_client, participant, released):
+    """The page's one-query gate reads gror as participants.consent.selectors does: the
+    newest record wins, an expired one counts as none."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from participants.consent.selectors import current_decision
+
+    url = reverse("results:report", args=[released.pk])
+    now = timezone.now()
+    histories = [
+        ({"decision": "not_sure"}, False),
+        ({"decision": "yes"}, True),
+        ({"decision": "yes", "expires_at": now - dt.timedelta(minutes=1)}, False),
+        ({"decision": "yes", "expires_at": now + dt.timedelta(days=30)}, True),
+        # An older record signed later in the table does not override the newest one.
+        ({"decision": "no", "signed_at": now - dt.timedelta(days=400)}, True),
+        ({"decision": "no"}, False),
+    ]
+    for record, shown in histories:
+        _gror_record(participant, **record)
+        assert (current_decision(participant, "gror") == "yes") is shown
+        response = participant_client.get(url)
+        assert response.status_code == (200 if shown else 404), record
+        if not shown:
+            assert b"This result is gone" in response.content
+
+
+def test_withdrawn_participant_with_gror_yes_sees_why(participant_client, participant, released):
+    """Withdrawal from further use hides results even while the gror record still says yes."""
+    from participants.models import Participant
+
+    Participant.objects.filter(pk=participant.pk).update(withdrawal_tier=2)
+    response = participant_client.get(reverse("results:report", args=[released.pk]))
+    assert response.status_code == 404
+    assert b"This result is gone" in response.content
+    assert not ReportView.objects.exists()
+
+
+def test_opted_out_of_another_type_still_sees_this_one(participant_client, participant, released):
+    """The choice read is the one for the report's own type."""
+    _choose(participant, traits="no", disease_risk="no")
+    assert participant_client.get(reverse("results:report", args=[released.pk])).status_code == 200
+    _choose(participant, pgx="no", traits="yes", disease_risk="yes")
+    assert participant_client.get(reverse("results:report", args=[released.pk])).status_code == 404
+
+
+def test_report_page_is_a_404_for_staff_and_asks_visitors_to_log_in(client, released):
+    """The page finds the owner itself (no @participant_required): a staff account, which
+    has no participant record, gets the plain 404; a visitor goes to the log-in page."""
+    from tests.participants.consent.helpers import make_staff
+
+    url = reverse("results:report", args=[released.pk])
+    response = client.get(url)
+    assert response.status_code == 302 and "login" in response.url
+    client.force_login(make_staff(perms=["review_report"]))
+    response = client.get(url)
+    assert response.status_code == 404
+    assert b"This result is not shown" not in response.content
+    assert not ReportView.objects.exists()
