@@ -9,6 +9,7 @@ from allauth.account.internal.stagekit import clear_login
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from participants.enrollment import participant_create, participant_email_verified
-from participants.models import User
+from participants.models import JourneyState, User
 from participants.time_zones import remember_time_zone
 from portal.context_processors import program_info
 from portal.staff_security import client_ip, staff_login_check
@@ -60,9 +61,12 @@ class AccountAdapter(DefaultAccountAdapter):
         return user
 
     def confirm_email(self, request, email_address):
-        confirmed = super().confirm_email(request, email_address)
-        if confirmed:
-            participant_email_verified(user=email_address.user)
+        # One transaction: an address verified with the participant left behind
+        # (`registered`, so every consent refused) if the process dies in between.
+        with transaction.atomic():
+            confirmed = super().confirm_email(request, email_address)
+            if confirmed:
+                participant_email_verified(user=email_address.user)
         return confirmed
 
     def get_client_ip(self, request: HttpRequest) -> str:
@@ -110,6 +114,12 @@ class AccountAdapter(DefaultAccountAdapter):
         participant = getattr(user, "participant", None)
         if participant is not None:
             remember_time_zone(request, participant)
+            if (
+                participant.state == JourneyState.REGISTERED
+                and user.emailaddress_set.filter(verified=True).exists()
+            ):
+                # Verified before confirm_email was one transaction, and never advanced.
+                participant_email_verified(user=user)
 
     def get_login_redirect_url(self, request):
         if request.user.is_staff:

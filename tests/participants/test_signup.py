@@ -96,3 +96,38 @@ def test_known_and_unknown_addresses_get_the_same_sign_up_response(client):
     second = sign_up(other, "known@example.org")
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"]
+
+
+def test_a_verification_that_dies_half_way_leaves_the_address_unverified(client, monkeypatch):
+    """The address and the participant's step move together: a process killed between them
+    (a web host SIGKILLed in the cluster rehearsal) must not leave a verified address on a
+    participant still `registered`, whom every consent page would then refuse."""
+    from allauth.account.models import EmailAddress
+
+    from participants import account_adapter
+
+    response = sign_up(client, "half@example.org")
+    code = verification_code(mail.outbox[-1])
+
+    def dies(**kwargs):
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(account_adapter, "participant_email_verified", dies)
+    with pytest.raises(RuntimeError):
+        client.post(response["Location"], {"code": code})
+    assert not EmailAddress.objects.get(email="half@example.org").verified
+    assert Participant.objects.get().state == JourneyState.REGISTERED
+
+
+def test_a_verified_participant_left_registered_moves_on_at_log_in(client):
+    """Accounts verified before that was one transaction catch up when they next log in."""
+    from allauth.account.models import EmailAddress
+
+    sign_up(client, "stuck@example.org")
+    EmailAddress.objects.filter(email="stuck@example.org").update(verified=True, primary=True)
+    participant = Participant.objects.get()
+    assert participant.state == JourneyState.REGISTERED and participant.screener_passed_at
+    client.logout()
+    response = client.post("/accounts/login/", {"login": "stuck@example.org", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/me/"
+    assert Participant.objects.get().state == JourneyState.ELIGIBLE
