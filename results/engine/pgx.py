@@ -813,6 +813,18 @@ def _allele_positions(gene: str) -> tuple[tuple[str, frozenset[int]], ...]:
     )
 
 
+def reportable_alleles(gene: str) -> list[str]:
+    """The named alleles a gene's test looks for (the same for every sample).
+
+    A sample's ``tested_alleles`` are these minus its ``untested_alleles`` (positions not read).
+    """
+    if gene == "MT-RNR1":
+        return [v.name for v in mitochondrial.variants()]
+    if gene not in kb.gene_definitions():
+        return []
+    return [name for name, _ in _allele_positions(gene)]
+
+
 @functools.lru_cache(maxsize=8192)
 def _tested_split(gene: str, unassessed: frozenset[int]) -> tuple[list[str], list[str]]:
     tested, untested = [], []

@@ -172,6 +172,7 @@ def build(context: dict[str, Any], interpretation: dict[str, Any]) -> None:
             }
         )
     context["genes"] = genes
+    context["untested_any"] = any(g["untested_alleles"] for g in genes)
 
     drugs: list[dict[str, Any]] = []
     seen: set[tuple] = set()

@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from results.engine import knowledge_base as kb
+from results.engine.pgx import reportable_alleles
 
 from .. import labels
 from .common import _label
@@ -36,6 +37,7 @@ def build_reference_context(
             "limitations": _limitations(report_type),
             "glossary": _glossary(report_type),
             "catalogue": _catalogue(report_type),
+            "alleles": _alleles_looked_for(report_type),
         }
     return reference
 
@@ -165,6 +167,22 @@ def _glossary(report_type: str) -> list[dict[str, str]]:
             ),
         ]
     return [{"term": term, "definition": definition} for term, definition in terms]
+
+
+def _alleles_looked_for(report_type: str) -> list[dict[str, Any]]:
+    """Per gene, the named alleles the test looks for: the same list for every participant.
+
+    Kept here, laid out once, rather than in each participant's appendix: a participant's own
+    pages list only the alleles that could not be tested in their sample.
+    """
+    if report_type != "pgx":
+        return []
+    rows = []
+    for gene in (*kb.PGX_GENES, "MT-RNR1"):
+        names = reportable_alleles(gene)
+        if names:
+            rows.append({"gene": gene, "alleles": names})
+    return rows
 
 
 def _catalogue(report_type: str) -> dict[str, Any]:

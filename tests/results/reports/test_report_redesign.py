@@ -360,3 +360,50 @@ def test_hla_b_outside_call_is_an_actionable_card_in_plain_spanish():
     assert "No analizamos los genes HLA" not in " ".join(ctx["sample_limitations"])
     without = context("pgx", factory_result(), "es")["sample_limitations"]
     assert "No analizamos los genes HLA" in " ".join(without)
+
+
+def test_allele_lists_run_full_width_and_only_gaps_are_personal():
+    """The tested alleles are the same for everyone: the reference pages list them once,
+    full width. A participant's appendix names only what could not be tested in their
+    sample. (In a table column the lists broke one name per line: 36-page PDFs.)"""
+    from results.engine.pgx import reportable_alleles
+    from results.reports.html import render_pdf_html
+
+    gap = factory_result(
+        pgx={"UGT1A1": _call(["*1/*1"], "Normal Metabolizer", untested_alleles=["*28", "*80"])}
+    )
+    report = context("pgx", gap)
+    own = render_pdf_html(report, part="participant")
+    assert "could not be tested in your sample" in own and "*28, *80" in own
+    reference = {row["gene"]: row["alleles"] for row in report["reference"]["alleles"]}
+    assert reference["RYR1"] == reportable_alleles("RYR1") and len(reference["RYR1"]) > 300
+    assert "c.6178G&gt;T" in render_pdf_html(report, part="reference")
+    assert "c.6178G&gt;T" not in own
+
+    nothing_missing = context("pgx", factory_result())
+    assert "every allele the test looks for could be tested" in render_pdf_html(
+        nothing_missing, part="participant"
+    )
+
+
+def test_appendix_lines_are_not_crushed_into_a_column(interpretation):
+    """NA12878's whole PDF: lines a reader can read, not one allele name per line."""
+    import io
+
+    import pypdf
+
+    from results.reports import render_report_pdf
+
+    pdf = render_report_pdf(context("pgx", interpretation))
+    lines = [
+        line.strip()
+        for page in pypdf.PdfReader(io.BytesIO(pdf)).pages
+        for line in (page.extract_text() or "").splitlines()
+        if any(c.isalnum() for c in line)  # list bullets come out as lines of their own
+    ]
+    # A crushed column reads as a long run of consecutive scraps ("c.", "1129-5923C>", ...).
+    longest, run = [], []
+    for line in lines:
+        run = [*run, line] if len(line) <= 12 else []
+        longest = max(longest, run, key=len)
+    assert len(longest) <= 12, longest
