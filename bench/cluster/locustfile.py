@@ -17,13 +17,14 @@ import itertools
 import os
 import re
 import time
+from urllib.parse import urljoin
 
 import gevent.socket
 from geventhttpclient import connectionpool
 from geventhttpclient.response import HTTPParseError
 
 from bench.load import locustfile as surge
-from bench.load.journey import PASSWORD, Journey
+from bench.load.journey import PASSWORD, Journey, hidden_fields, side_form
 
 ADDRESSES = [a for a in os.environ.get("CLUSTER_SOURCE_ADDRESSES", "").split(",") if a]
 _next_address = itertools.cycle(ADDRESSES) if ADDRESSES else None
@@ -96,22 +97,42 @@ class ClusterJourney(Journey):
           sign-up form (the address is taken) or, as allauth prevents enumeration, a code
           page whose code never comes (an "account exists" e-mail does). Either way the
           volunteer logs in with their password, which sends a fresh code.
+        - No code comes at all (the host died after the sign-up committed, before its
+          e-mail left): press "Send me a new code", and if that brings none, log in.
         - A refused code (it belonged to a session that died with the host): log in again.
         - The code had been accepted before its answer was lost: the stale form is refused
           (CSRF), and reloading the code page leads elsewhere, signed in: go to /me/.
         """
         b = self.base
         older = 0  # codes in the inbox before the newest log-in (none count after sign-up)
-        for _ in range(6):
+        resent = False  # "Send me a new code" pressed on this code page
+        for _ in range(10):
             if url.endswith("/accounts/signup/"):
                 url = b + "/accounts/login/"
             if url.endswith("/accounts/login/"):
-                older = len(self._codes())
+                older, resent = len(self._codes()), False
                 _, url, _ = self._submit(
                     url, {"login": self.email, "password": PASSWORD}, name="login-again"
                 )
             elif url.endswith("/accounts/confirm-email/"):
-                code = self.verification_code(after=older)
+                try:
+                    code = self.verification_code(timeout=15, after=older)
+                except TimeoutError:
+                    # No code: the sign-up committed but its e-mail died with the host, or
+                    # a new code was held back by allauth's one-per-10-s limit, or this is
+                    # the enumeration-safe page. Press "Send me a new code" once; then log in.
+                    _, final, html = self.client.get(url, name="verify")
+                    form = side_form(html, "resend") if final == url and not resent else None
+                    if form is None:
+                        url = b + "/accounts/login/"
+                        continue
+                    older, resent = len(self._codes()), True
+                    _, url, _ = self.client.post(
+                        urljoin(final, form["action"] or final),
+                        hidden_fields(form),
+                        name="resend-code",
+                    )
+                    continue
                 _, after, _ = self._submit(url, {"code": code}, name="verify")
                 if after.endswith("/accounts/confirm-email/"):  # refused: log in afresh
                     after = b + "/accounts/login/"

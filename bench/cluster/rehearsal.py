@@ -678,12 +678,15 @@ def surge(c: Cluster, volunteers: int, users: int, run_time: str) -> dict:
     """Sign-ups through The Basics via HAProxy; web1 SIGKILLed when half have signed up."""
     mail = c.tmp / "mail"
     stats = c.tmp / "surge"
+    trails = c.tmp / "trails"
+    trails.mkdir(exist_ok=True)
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "LOAD_MAIL_DIR": str(mail),
         "LOAD_VOLUNTEERS": str(volunteers),
+        "LOAD_TRAIL_DIR": str(trails),
         "CLUSTER_SOURCE_ADDRESSES": ",".join(f"10.231.{c.subnet}.{n}" for n in CLIENT_ADDRESSES),
     }
     cpu_before = c.cpu_all()
@@ -760,6 +763,22 @@ def surge(c: Cluster, volunteers: int, users: int, run_time: str) -> dict:
         " + (SELECT count(*) - count(DISTINCT lower(email)) FROM participants_user)"
     )
     lost = volunteers - completed
+    if lost:
+        # Who did not finish, and every request they made: the first thing to read.
+        done = set(
+            c.psql(
+                "SELECT u.email FROM surveys_surveyresponse r "
+                "JOIN participants_participant p ON p.id = r.participant_id "
+                "JOIN participants_user u ON u.id = p.user_id WHERE u.email LIKE 'surge%' "
+                "AND r.status = 'completed' AND r.survey_code = 'the_basics'"
+            ).split()
+        )
+        for n in range(volunteers):
+            email = f"surge{n}@example.org"
+            if email not in done:
+                trail = trails / f"{email}.log"
+                text = trail.read_text() if trail.exists() else "(no trail: never started)\n"
+                log(f"surge: {email} did not finish; its requests:\n{text}")
     requests = int(total["Request Count"])
     web_cpu = cpu["web1"] + cpu["web2"]
     db_cpu = cpu["db1"] + cpu["cache"]

@@ -72,6 +72,23 @@ def main_form(html: str) -> dict:
     return forms[-1]
 
 
+def side_form(html: str, action: str) -> dict | None:
+    """A page's small form for `action` ("resend" on the code pages), or None."""
+    parser = FormParser()
+    parser.feed(html)
+    for form in parser.forms:
+        if any(i.get("name") == "action" and i.get("value") == action for i in form["inputs"]):
+            return form
+    return None
+
+
+def _alerts(html: str) -> str:
+    """The page's messages (role=alert and message boxes), for a failure report."""
+    found = re.findall(r'class="message[^"]*"[^>]*>(.*?)</div>', html, re.S)
+    text = " | ".join(re.sub(r"<[^>]+>", " ", m) for m in found)
+    return " ".join(text.split())[:300] or "(no message)"
+
+
 def hidden_fields(form: dict) -> dict[str, str]:
     return {
         i["name"]: i.get("value", "")
@@ -120,7 +137,9 @@ class Journey:
         try:
             form = main_form(html)
         except LookupError as error:
-            raise LookupError(f"{error}: {final} (asked for {url})") from None
+            raise LookupError(
+                f"{error}: {final} (asked for {url}); it says: {_alerts(html)}"
+            ) from None
         target = urljoin(final, form["action"] or final)
         return self.client.post(target, {**hidden_fields(form), **extra}, name=name)
 
