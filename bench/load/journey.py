@@ -7,6 +7,7 @@ real answer chosen, survey answers made valid from the survey's own definition
 
 import re
 import time
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin
@@ -70,6 +71,16 @@ def main_form(html: str) -> dict:
     if not forms:
         raise LookupError("no form to fill on this page")
     return forms[-1]
+
+
+def _letters(number: int) -> str:
+    """A number as a name-like word (names take letters only): 0 -> "a", 27 -> "bb"."""
+    word = ""
+    while True:
+        word = "abcdefghijklmnopqrstuvwxyz"[number % 26] + word
+        number //= 26
+        if not number:
+            return word.capitalize()
 
 
 def side_form(html: str, action: str) -> dict | None:
@@ -181,12 +192,16 @@ class Journey:
     def after_sign_up(self) -> None:
         """Profile, comprehension, consents and The Basics (signed in, e-mail verified)."""
         b = self.base
+        # Each volunteer is a different person: with one shared name, birth date and ZIP
+        # code, every sign-up would be a possible duplicate of every other (issue 18's check).
+        number = int(re.sub(r"\D", "", self.email.split("@")[0]) or 0)
+        last_name = "Tester " + _letters(number)
         self._submit(
             b + "/me/profile/",
             {
                 "legal_first_name": "Load",
-                "legal_last_name": "Tester",
-                "date_of_birth": "1955-05-05",
+                "legal_last_name": last_name,
+                "date_of_birth": (date(1940, 1, 1) + timedelta(days=number % 20_000)).isoformat(),
                 "address_line1": "1 Main St",
                 "city": "Austin",
                 "us_state": "TX",
@@ -203,7 +218,7 @@ class Journey:
         for code in ("primary", "ehr"):
             _, url, _ = self._submit(
                 b + f"/me/consent/{code}/",
-                {"decision": "agree", "typed_name": "Load Tester"},
+                {"decision": "agree", "typed_name": f"Load {last_name}"},
                 name=f"consent-{code}",
             )
         _, url, html = self._submit(b + "/me/surveys/the_basics/", {}, name="survey-start")
