@@ -178,7 +178,10 @@ def _alleles_looked_for(report_type: str) -> list[dict[str, Any]]:
     if report_type != "pgx":
         return []
     rows = []
-    for gene in (*kb.PGX_GENES, "MT-RNR1"):
+    # CYP2D6 is matched from the VCF for the appendix but reported only from an outside call:
+    # listing its alleles as "looked for" would claim a test that was not done.
+    read_from_vcf = [g for g in kb.PGX_GENES if g not in kb.OUTSIDE_CALL_GENES]
+    for gene in (*read_from_vcf, "MT-RNR1"):
         names = reportable_alleles(gene)
         if names:
             rows.append({"gene": gene, "alleles": names})

@@ -377,6 +377,7 @@ def test_allele_lists_run_full_width_and_only_gaps_are_personal():
     assert "could not be tested in your sample" in own and "*28, *80" in own
     reference = {row["gene"]: row["alleles"] for row in report["reference"]["alleles"]}
     assert reference["RYR1"] == reportable_alleles("RYR1") and len(reference["RYR1"]) > 300
+    assert "CYP2D6" not in reference  # reported only from an outside call: not "looked for"
     assert "c.6178G&gt;T" in render_pdf_html(report, part="reference")
     assert "c.6178G&gt;T" not in own
 
