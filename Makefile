@@ -36,6 +36,7 @@ messages: venv
 	DJANGO_SETTINGS_MODULE=portal.settings.local $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
 
 run: venv messages
+	@.ci/system-libs.sh || echo "(report PDFs will use WeasyPrint's slower fontTools subsetting)"
 	mkdir -p var/mail
 	DJANGO_SETTINGS_MODULE=portal.settings.local $(PY) manage.py migrate --noinput -v 0
 	SITE_URL=$(SITE_URL) DJANGO_SETTINGS_MODULE=portal.settings.local $(PY) manage.py seed_demo --participants $(DEMO_PARTICIPANTS)
@@ -52,6 +53,7 @@ lint: venv
 
 test: venv node_modules/.installed messages
 	@.ci/browser.sh
+	@.ci/system-libs.sh
 	@.ci/services.sh
 	@.ci/cluster.sh
 	$(MAKE) --no-print-directory lint
@@ -60,6 +62,7 @@ test: venv node_modules/.installed messages
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: venv
+	@.ci/system-libs.sh
 	@.ci/services.sh
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(PY) bench/run.py
 
@@ -81,5 +84,6 @@ load: venv
 
 # Root only (network namespaces). Figures -> bench/results.json; see docs/deploy.md.
 cluster-rehearsal: venv messages
+	@.ci/system-libs.sh
 	@.ci/cluster.sh
 	$(PY) bench/cluster/rehearsal.py
