@@ -62,7 +62,8 @@ def table(results: dict) -> str:
     lb_cores = cores(surge * 3600 * v["cluster_lb_cpu_ms_per_request"] / 1000)
     rows.append((
         f"Web cores for a media surge at {SURGE_FACTOR}x the measured peak",
-        f"**{web_cores:,} web cores**, {db_cores:,} database cores, {lb_cores:,} HAProxy cores",
+        f"**{web_cores:,} web cores**, {db_cores:,} database cores, {lb_cores:,} HAProxy "
+        f"core{'s' if lb_cores != 1 else ''}",
         f"measured peak {peak:,} requests/s (`make load`'s surge; the rehearsal's was "
         f"{v['cluster_surge_requests_per_s']}/s on a busier machine), every request a step of "
         f"a real enrollment (sign-up with Argon2, consent, survey pages, ~{per_journey:.0f} a "
