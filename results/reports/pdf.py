@@ -126,10 +126,15 @@ def _margin_boxes(page: Page, at_keyword: str) -> list[MarginBox]:
     return [c for c in children if isinstance(c, MarginBox) and c.at_keyword == at_keyword]
 
 
-def _with_margins(content: Page, margins: list[MarginBox]) -> Page:
+def _page_box_with(content: Page, margins: list[MarginBox]):
+    """The page's box with its own margin boxes (if any) replaced by ``margins``."""
     box = content._page_box
     kept = [child for child in box.children if not isinstance(child, MarginBox)]
-    return Page(box.copy_with_children([*kept, *margins]))
+    return box.copy_with_children([*kept, *margins])
+
+
+def _with_margins(content: Page, margins: list[MarginBox]) -> Page:
+    return Page(_page_box_with(content, margins))
 
 
 class _Drawn:
@@ -209,11 +214,9 @@ def _draw_content(content: Page, scale: float, tagged: bool) -> _Drawn | None:
         None,
         compress=True,
     )
-    box = content._page_box
-    box = box.copy_with_children([c for c in box.children if not isinstance(c, MarginBox)])
     with stream.stacked():
         stream.transform(a=scale, d=scale)
-        draw_page(box, stream)
+        draw_page(_page_box_with(content, []), stream)
     states = resources["ExtGState"]
     reusable = (
         not images
@@ -253,9 +256,7 @@ class _SharedPage(Page):
     """
 
     def __init__(self, content: Page, margins: list[MarginBox]) -> None:
-        box = content._page_box
-        kept = [child for child in box.children if not isinstance(child, MarginBox)]
-        super().__init__(box.copy_with_children([*kept, *margins]))
+        super().__init__(_page_box_with(content, margins))
         self._content = content
         self._margins = margins
 
